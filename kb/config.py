@@ -1,0 +1,51 @@
+"""Configuration in one place: where the manifest, the data and the mirror are.
+
+Every setting has a default that works from a checkout and an environment variable
+that overrides it; command-line options override both.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MANIFEST = PROJECT_ROOT / "corpus" / "sources.toml"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where kb reads its manifest and keeps its cache and index."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    manifest: Path = DEFAULT_MANIFEST
+    mirror: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        mirror = env.get("KB_MIRROR")
+        return cls(
+            data_dir=Path(env.get("KB_DATA_DIR") or DEFAULT_DATA_DIR),
+            manifest=Path(env.get("KB_MANIFEST") or DEFAULT_MANIFEST),
+            mirror=Path(mirror) if mirror else None,
+        )
+
+    def with_options(self, **options: object) -> Settings:
+        """These settings with the options that were given (``None`` means not given)."""
+        given = {name: value for name, value in options.items() if value is not None}
+        return replace(self, **given)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def parsed_dir(self) -> Path:
+        return self.data_dir / "parsed"
+
+    @property
+    def index_root(self) -> Path:
+        return self.data_dir / "index"

@@ -1,0 +1,221 @@
+"""Extraction: turn a fetched body (Markdown, HTML, PDF, plain text) into blocks of text.
+
+Every format ends up as the same shape, a list of :class:`~kb.models.Block`: headings
+with their level and paragraphs of plain text, so each parser works on text from any
+format. Markup that carries no meaning for a reader (Markdown links, emphasis, TeX
+quotes, HTML tags, print hyphenation) is reduced here, once.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+
+from bs4 import BeautifulSoup, Tag
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from kb.ingest.errors import ExtractError
+from kb.models import Block
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_TEX_OPEN_QUOTE = re.compile(r"``(.*?)(?:''|\")", re.DOTALL)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-([a-z]{2,})\b")
+_CONTROL = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n") | {
+    0x7F: None,
+    0xFEFF: None,
+    0x00AD: None,
+}
+
+
+def extract(body: bytes, fmt: str) -> list[Block]:
+    """Blocks of text from a body in one of the manifest's formats."""
+    try:
+        extractor = _EXTRACTORS[fmt]
+    except KeyError:
+        raise ExtractError(f"no extractor for format {fmt!r}") from None
+    blocks = [b for b in extractor(body) if b.text]
+    if not blocks:
+        raise ExtractError(f"no text found in the {fmt} body ({len(body)} bytes)")
+    return dehyphenate(blocks)
+
+
+def decode(body: bytes) -> str:
+    """Text of a body: UTF-8 (with or without BOM), else Windows-1252; never fails."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = body.decode("cp1252", errors="replace")
+    if "\x00" in text[:4096]:
+        raise ExtractError("the body is binary, not text")
+    return text
+
+
+def clean_text(text: str) -> str:
+    """One line of plain text: NFC, no control characters, single spaces."""
+    text = unicodedata.normalize("NFC", html.unescape(text)).translate(_CONTROL)
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_markdown(text: str) -> str:
+    """Reduce inline Markdown to its text: links to their words, no emphasis, no tags."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _TEX_OPEN_QUOTE.sub(r'"\1"', text)
+    text = _HTML_TAG.sub("", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    return clean_text(text.replace("\\*", "*").replace("\\_", "_"))
+
+
+def _extract_markdown(body: bytes) -> Iterator[Block]:
+    for line in decode(body).splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("<meta"):
+            continue
+        heading = _MD_HEADING.match(stripped)
+        if heading:
+            yield Block(clean_markdown(heading.group(2)), heading=len(heading.group(1)))
+        else:
+            yield Block(clean_markdown(stripped))
+
+
+def _extract_text(body: bytes) -> Iterator[Block]:
+    for line in decode(body).splitlines():
+        yield Block(clean_text(line))
+
+
+# --- HTML -------------------------------------------------------------------
+
+_NOT_CONTENT = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+)
+_MAIN_CANDIDATES = ("main", "[role=main]", "article", "#content", ".content", "#main")
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_TEXT_BLOCKS = {"p", "li", "dt", "dd", "blockquote", "pre", "td", "th", "figcaption", "caption"}
+_CONTAINERS = {"div", "section", "ul", "ol", "dl", "table", "tbody", "thead", "tr", "body"}
+
+
+def _extract_html(body: bytes) -> Iterator[Block]:
+    soup = BeautifulSoup(body, "html.parser")
+    for junk in soup.find_all(_NOT_CONTENT):
+        junk.decompose()
+    root = _main_content(soup)
+    if root is None:
+        return
+    yield from _walk_html(root)
+
+
+def _main_content(soup: BeautifulSoup) -> Tag | None:
+    for selector in _MAIN_CANDIDATES:
+        found = soup.select_one(selector)
+        if found is not None and found.get_text(strip=True):
+            return found
+    return soup.body or soup
+
+
+def _walk_html(element: Tag) -> Iterator[Block]:
+    """Headings and text blocks in document order; loose text in containers too."""
+    for child in element.children:
+        if not isinstance(child, Tag):
+            text = clean_text(str(child))
+            if text and element.name in _CONTAINERS:
+                yield Block(text)
+            continue
+        if child.name in _HEADINGS:
+            yield Block(clean_text(child.get_text(" ")), heading=_HEADINGS[child.name])
+        elif child.name in _TEXT_BLOCKS and not child.find([*_HEADINGS, "p", "li"]):
+            yield Block(clean_text(child.get_text(" ")))
+        elif child.name == "br":
+            continue
+        else:
+            yield from _walk_html(child)
+
+
+# --- PDF --------------------------------------------------------------------
+
+_PDF_NEW_PARAGRAPH = re.compile(
+    r"^(?:\d+\s*\.|[a-z]\s*[.)]|[ivx]+\s*[.)]|Article\s+\d+|Chapter\s+[IVXLC\d]+|"
+    r"Section\s+\d+|Title\s+\d+|Preamble\b|[•●\-–])",
+    re.IGNORECASE,
+)
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?$", re.IGNORECASE)
+
+
+def _extract_pdf(body: bytes) -> Iterator[Block]:
+    if not body.lstrip().startswith(b"%PDF-"):
+        raise ExtractError("the body is not a PDF (no %PDF- header)")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+        raise ExtractError(f"the PDF could not be read: {error}") from error
+    lines = [clean_text(line) for page in pages for line in page.splitlines()]
+    yield from _join_pdf_lines(line for line in lines if line and not _PAGE_NUMBER.match(line))
+
+
+def _join_pdf_lines(lines: Iterable[str]) -> Iterator[Block]:
+    """Rebuild paragraphs from a PDF's wrapped lines."""
+    paragraph = ""
+    for line in lines:
+        if paragraph and (paragraph[-1] in ".:;" or _PDF_NEW_PARAGRAPH.match(line)):
+            yield Block(paragraph)
+            paragraph = ""
+        if paragraph.endswith("-") and line[:1].islower():
+            paragraph = paragraph[:-1] + line
+        else:
+            paragraph = f"{paragraph} {line}".strip()
+    if paragraph:
+        yield Block(paragraph)
+
+
+# --- shared -----------------------------------------------------------------
+
+
+def dehyphenate(blocks: list[Block]) -> list[Block]:
+    """Join words split by print hyphenation ("com-munication").
+
+    A hyphenated pair is joined only when the joined word occurs elsewhere in the
+    same text and the hyphenated form does not recur, so real compounds such as
+    "cross-border" stay as they are.
+    """
+    words: dict[str, int] = {}
+    for block in blocks:
+        for word in re.findall(r"[A-Za-z-]+", block.text):
+            words[word.lower()] = words.get(word.lower(), 0) + 1
+
+    def join(match: re.Match[str]) -> str:
+        joined = (match.group(1) + match.group(2)).lower()
+        hyphenated = match.group(0).lower()
+        if words.get(joined) and words.get(hyphenated, 0) <= 1:
+            return match.group(1) + match.group(2)
+        return match.group(0)
+
+    return [Block(_HYPHENATED.sub(join, b.text), b.heading) for b in blocks]
+
+
+_EXTRACTORS: dict[str, Callable[[bytes], Iterable[Block]]] = {
+    "markdown": _extract_markdown,
+    "text": _extract_text,
+    "html": _extract_html,
+    "pdf": _extract_pdf,
+}

@@ -1,0 +1,129 @@
+"""The Whoosh index: its schema, its analysis, and writing documents into it.
+
+One record per passage. A metadata-only document (no text to be had) becomes one
+record too, carrying its title, so it is still found by its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import index
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from kb.models import STATUS_METADATA_ONLY, Document, Passage, passage_id
+
+# Bump when the schema or the analysis changes: a new version forces a rebuild.
+SCHEMA_VERSION = 1
+METADATA_ANCHOR = "about"
+
+
+def folding_analyzer() -> Analyzer:
+    """Words, lower-cased, with accents and odd letters folded ("offıcials" is "officials")."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def stemming_analyzer() -> Analyzer:
+    """Folded words without stop words, stemmed: "safeguards" and "safeguard" meet."""
+    return folding_analyzer() | StopFilter() | StemFilter()
+
+
+def build_schema() -> Schema:
+    stemmed = stemming_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        source=ID(stored=True, sortable=True),
+        kind=ID(stored=True),
+        year=NUMERIC(int, stored=True, sortable=True),
+        position=NUMERIC(int, stored=True, sortable=True),
+        title=TEXT(analyzer=stemmed, stored=True, field_boost=2.0),
+        aliases=TEXT(analyzer=stemmed, field_boost=2.0),
+        section=TEXT(analyzer=stemmed, stored=True, field_boost=3.0),
+        path=TEXT(analyzer=stemmed, stored=True),
+        text=TEXT(analyzer=stemmed, stored=True),
+        speaker=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        people=TEXT(analyzer=folding_analyzer(), stored=True),
+        spell=TEXT(analyzer=folding_analyzer()),
+        url=STORED(),
+        metadata_only=BOOLEAN(stored=True),
+    )
+
+
+def write_index(documents: Iterable[Document], directory: Path) -> int:
+    """Create a new index in ``directory`` holding every passage; returns the record count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(directory), build_schema())
+    count = 0
+    with ix.writer(limitmb=256) as writer:
+        for document in documents:
+            for record in passage_records(document):
+                writer.add_document(**record)
+                count += 1
+    return count
+
+
+def passage_records(document: Document) -> Iterable[dict[str, object]]:
+    """The index records of one document, in document order."""
+    if document.status == STATUS_METADATA_ONLY or not document.passages:
+        yield _metadata_record(document)
+        return
+    people = " ; ".join(p.name for p in document.people)
+    for position, passage in enumerate(document.passages):
+        yield _record(document, passage, position, people)
+
+
+def anchored_url(url: str, anchor: str) -> str:
+    return f"{url.split('#', 1)[0]}#{anchor}"
+
+
+def _record(document: Document, passage: Passage, position: int, people: str) -> dict[str, object]:
+    source = document.source
+    path = " › ".join(passage.path)
+    return {
+        "id": document.passage_id(passage),
+        "source": source.id,
+        "kind": source.kind,
+        "year": source.year,
+        "position": position,
+        "title": source.title,
+        "aliases": " ; ".join((source.short_title, *source.aliases)),
+        "section": passage.label,
+        "path": path,
+        "text": passage.text,
+        "speaker": ",".join(passage.speakers),
+        "people": people,
+        "spell": " ".join((source.title, passage.label, path, passage.text, people)),
+        "url": anchored_url(source.url, passage.anchor),
+        "metadata_only": False,
+    }
+
+
+def _metadata_record(document: Document) -> dict[str, object]:
+    source = document.source
+    return {
+        "id": passage_id(source.id, METADATA_ANCHOR),
+        "source": source.id,
+        "kind": source.kind,
+        "year": source.year,
+        "position": 0,
+        "title": source.title,
+        "aliases": " ; ".join((source.short_title, *source.aliases)),
+        "section": source.short_title,
+        "path": "",
+        "text": "",
+        "speaker": "",
+        "people": "",
+        "spell": f"{source.title} {source.short_title}",
+        "url": source.url,
+        "metadata_only": True,
+    }

@@ -1,0 +1,100 @@
+"""The sources manifest (``corpus/sources.toml``): loaded, checked, turned into Sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kb.ingest.errors import ConfigError
+from kb.models import FORMATS, KIND_LABELS, PARSERS, Source
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_REQUIRED_TEXT = ("id", "title", "short_title", "url", "fetch_url", "citation")
+_CHOICES = {"kind": tuple(KIND_LABELS), "format": FORMATS, "parser": PARSERS}
+
+
+class ManifestError(ConfigError):
+    """The manifest cannot be used; the message names the entry and the field."""
+
+
+def load_manifest(path: Path) -> list[Source]:
+    """Every source of the manifest, in its order, or a ManifestError saying what is wrong."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such manifest file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{path}: cannot read the manifest: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ManifestError(f"{path}: not valid TOML: {error}") from None
+    entries = data.get("source")
+    if not isinstance(entries, list) or not entries:
+        raise ManifestError(f"{path}: no [[source]] entries")
+    sources = [_source(entry, number, path) for number, entry in enumerate(entries, 1)]
+    _check_unique(sources, path)
+    return sources
+
+
+def _source(entry: Any, number: int, path: Path) -> Source:
+    where = f"{path}: source #{number}"
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where} is not a table")
+    if isinstance(entry.get("id"), str):
+        where = f"{path}: source {entry['id']!r} (#{number})"
+
+    def fail(field: str, problem: str) -> ManifestError:
+        return ManifestError(f"{where}, field {field!r}: {problem}")
+
+    for field in _REQUIRED_TEXT:
+        value = entry.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(field, "missing or not a non-empty string")
+    if not _ID.match(entry["id"]):
+        raise fail("id", "use lower-case letters, digits and hyphens only")
+    for field, choices in _CHOICES.items():
+        if entry.get(field) not in choices:
+            raise fail(field, f"must be one of {', '.join(choices)}")
+    for field in ("url", "fetch_url"):
+        if urlsplit(entry[field]).scheme not in ("http", "https"):
+            raise fail(field, "must be an http(s) address")
+    year = entry.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100:
+        raise fail("year", "must be a year such as 2021")
+    date = entry.get("date")
+    if date is not None:
+        try:
+            dt.date.fromisoformat(str(date))
+        except ValueError:
+            raise fail("date", "must be an ISO date such as 2001-11-23") from None
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise fail("aliases", "must be a list of strings")
+    unknown = set(entry) - {*_REQUIRED_TEXT, *_CHOICES, "year", "date", "aliases"}
+    if unknown:
+        raise fail(sorted(unknown)[0], "unknown field")
+    return Source(
+        id=entry["id"],
+        title=entry["title"],
+        short_title=entry["short_title"],
+        kind=entry["kind"],
+        year=year,
+        date=str(date) if date is not None else None,
+        url=entry["url"],
+        fetch_url=entry["fetch_url"],
+        format=entry["format"],
+        parser=entry["parser"],
+        citation=entry["citation"],
+        aliases=tuple(aliases),
+    )
+
+
+def _check_unique(sources: list[Source], path: Path) -> None:
+    seen: set[str] = set()
+    for source in sources:
+        if source.id in seen:
+            raise ManifestError(f"{path}: source id {source.id!r} appears twice")
+        seen.add(source.id)

@@ -1,0 +1,348 @@
+"""The ingest run: every source from the manifest through fetch, extract, parse, index, publish.
+
+Each source gets the last good copy of its body (from the mirror, the network or the
+raw cache), a parsed document (re-parsed only when the body or the parsing code
+changed), and a status for the report. A new index is built and published only when
+what it would hold differs from the published one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.config import Settings
+from kb.ingest import (
+    anchors,
+    chunk,
+    extract,
+    index,
+    parse_declaration,
+    parse_proposal,
+    parse_transcript,
+    parse_treaty,
+)
+from kb.ingest.cache import RawCache, RawCopy, write_atomically
+from kb.ingest.errors import ConfigError, ParseError
+from kb.ingest.fetch import Fetcher, FetchError
+from kb.ingest.manifest import load_manifest
+from kb.ingest.mirror import check_mirror, find_in_mirror
+from kb.ingest.publish import (
+    build_generation,
+    clean_generations,
+    current_generation,
+    ingest_lock,
+    publish,
+)
+from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Parsed, Source
+
+PARSERS: dict[str, Callable[..., Parsed]] = {
+    "treaty": parse_treaty.parse_treaty,
+    "proposal": parse_proposal.parse_proposal,
+    "transcript": parse_transcript.parse_transcript,
+    "declaration": parse_declaration.parse_declaration,
+}
+# The code whose change makes every cached parse stale.
+_PARSING_MODULES = (extract, chunk, anchors, parse_treaty, parse_proposal, parse_transcript,
+                    parse_declaration, index)  # fmt: skip
+
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "failed"
+
+Progress = Callable[[Source], None]
+
+
+@dataclass
+class SourceResult:
+    """What one source came to in this run."""
+
+    source: Source
+    status: str
+    document: Document
+    size: int = 0
+    message: str = ""
+
+    @property
+    def passages(self) -> int:
+        return len(self.document.passages)
+
+
+@dataclass
+class IngestReport:
+    results: list[SourceResult]
+    generation: str
+    rebuilt: bool
+    documents: int = 0
+    passages: int = 0
+    cleaned: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [r for r in self.results if r.status == FAILED]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def ingest(
+    settings: Settings,
+    *,
+    only: Sequence[str] = (),
+    refresh: bool = False,
+    fetcher: Fetcher | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Run ingestion; raises ConfigError (or IngestLocked) before touching anything."""
+    sources = load_manifest(settings.manifest)
+    selected = select_sources(sources, only)
+    if settings.mirror is not None:
+        check_mirror(settings.mirror)
+    with ingest_lock(settings.index_root):
+        run = _Run(settings, refresh, fetcher)
+        return run.execute(sources, selected, progress)
+
+
+def select_sources(sources: list[Source], only: Sequence[str]) -> list[Source]:
+    """The sources named by ``--only``, in manifest order (all when none are named)."""
+    known = {s.id for s in sources}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise ConfigError(
+            f"unknown source id {', '.join(map(repr, unknown))}; `kb sources` lists the ids"
+        )
+    return [s for s in sources if not only or s.id in only]
+
+
+def parsing_fingerprint() -> str:
+    """A hash of the parsing code: a change to it re-parses every source."""
+    digest = hashlib.sha256()
+    for module in _PARSING_MODULES:
+        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(str(index.SCHEMA_VERSION).encode())
+    return digest.hexdigest()[:16]
+
+
+def metadata_only(source: Source) -> Document:
+    return Document(source=source, status=STATUS_METADATA_ONLY)
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class _Run:
+    def __init__(self, settings: Settings, refresh: bool, fetcher: Fetcher | None) -> None:
+        self.settings = settings
+        self.refresh = refresh
+        self.cache = RawCache(settings.cache_dir)
+        self.fingerprint = parsing_fingerprint()
+        self._fetcher = fetcher
+        self.previous = current_generation(settings.index_root)
+        self.previous_key: dict[str, Any] = self.previous.build["key"] if self.previous else {}
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            self._fetcher = Fetcher()
+        return self._fetcher
+
+    def execute(
+        self, sources: list[Source], selected: list[Source], progress: Progress | None
+    ) -> IngestReport:
+        root = self.settings.index_root
+        cleaned = clean_generations(root)
+        self.cache.clean()
+        results = []
+        for source in selected:
+            if progress:
+                progress(source)
+            results.append(self.ingest_source(source))
+        chosen = {r.source.id: r.document for r in results}
+        documents = [
+            chosen.get(s.id) or self.stored_document(s, self.cache.get(s.id)) for s in sources
+        ]
+        key = self.build_key(documents)
+        generation = self.previous
+        rebuilt = self.refresh or generation is None or generation.build["key"] != key
+        if rebuilt:
+            generation = build_generation(root, documents, key)
+            publish(root, generation)
+            cleaned += clean_generations(root)
+        assert generation is not None
+        return IngestReport(
+            results=results,
+            generation=generation.name,
+            rebuilt=rebuilt,
+            documents=len(documents),
+            passages=sum(len(d.passages) for d in documents),
+            cleaned=cleaned,
+        )
+
+    # --- one source -------------------------------------------------------
+
+    def ingest_source(self, source: Source) -> SourceResult:
+        cached = self.cache.get(source.id)
+        try:
+            copy, body = self.obtain(source, cached)
+        except FetchError as error:
+            return self.keep_last_good(source, cached, str(error))
+        if copy is None:
+            return self.result(source, metadata_only(source))
+        if body is None:  # the cached copy is still current
+            document = self.stored_document(source, copy)
+            if document.status == STATUS_METADATA_ONLY:
+                return self.keep_last_good(source, None, "the cached copy cannot be parsed")
+            return self.result(source, document, copy.size)
+        try:
+            document = self.parse(source, copy, body)
+        except ParseError as error:
+            return self.keep_last_good(source, cached, f"{error} (a new copy of {len(body)} bytes)")
+        stored = self.cache.put(copy, body)
+        self.save_parsed(stored, document)
+        return self.result(source, document, stored.size)
+
+    def obtain(self, source: Source, cached: RawCopy | None) -> tuple[RawCopy | None, bytes | None]:
+        """The copy to use and, when it is new, its body (None: the cached copy is current)."""
+        if self.settings.mirror is not None:
+            return self.from_mirror(source, cached)
+        if cached is not None and not self.refresh:
+            return cached, None
+        fetched = self.fetcher.fetch(
+            source.fetch_url,
+            source.format,
+            etag=cached.etag if cached else None,
+            last_modified=cached.last_modified if cached else None,
+        )
+        if cached is not None and (fetched.not_modified or fetched.sha256 == cached.sha256):
+            return self.cache.touch(cached, fetched.retrieved_at), None
+        assert fetched.body is not None and fetched.sha256 is not None
+        copy = RawCopy(
+            source_id=source.id,
+            url=fetched.url,
+            format=source.format,
+            content_type=fetched.content_type,
+            retrieved_at=fetched.retrieved_at,
+            sha256=fetched.sha256,
+            size=len(fetched.body),
+            origin="network",
+            path=Path(),
+            status=fetched.status,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+        )
+        return copy, fetched.body
+
+    def from_mirror(
+        self, source: Source, cached: RawCopy | None
+    ) -> tuple[RawCopy | None, bytes | None]:
+        found = find_in_mirror(self.settings.mirror, source.id)  # type: ignore[arg-type]
+        if found is None:
+            return cached, None
+        path, fmt, content_type = found
+        body = path.read_bytes()
+        sha256 = hashlib.sha256(body).hexdigest()
+        if cached is not None and cached.sha256 == sha256 and cached.format == fmt:
+            return cached, None
+        copy = RawCopy(
+            source_id=source.id,
+            url=path.resolve().as_uri(),
+            format=fmt,
+            content_type=content_type,
+            retrieved_at=now_utc(),
+            sha256=sha256,
+            size=len(body),
+            origin="mirror",
+            path=path,
+        )
+        return copy, body
+
+    def parse(self, source: Source, copy: RawCopy, body: bytes) -> Document:
+        blocks = extract.extract(body, copy.format)
+        parsed = PARSERS[source.parser](blocks, source)
+        if not parsed.passages:
+            raise ParseError(f"{source.id}: the text gave no passages")
+        return Document(
+            source=source,
+            status=STATUS_TEXT,
+            passages=parsed.passages,
+            people=parsed.people,
+            details=parsed.details,
+            retrieved_at=copy.retrieved_at,
+            sha256=copy.sha256,
+        )
+
+    def keep_last_good(self, source: Source, cached: RawCopy | None, message: str) -> SourceResult:
+        """A failed source: its last good document stays in the index, or its metadata."""
+        document = self.stored_document(source, cached)
+        kept = "no earlier copy to keep" if cached is None else "kept the last good copy"
+        return SourceResult(source, FAILED, document, message=f"{message}; {kept}")
+
+    def result(self, source: Source, document: Document, size: int = 0) -> SourceResult:
+        """The status of a source that did not fail, against the published index."""
+        previous = self.previous_key.get("sources", {}).get(source.id)
+        if previous is not None and previous["sha256"] == document.sha256:
+            status = UNCHANGED
+        elif document.sha256 is None:
+            status = NO_MIRROR_COPY if self.settings.mirror else METADATA_ONLY
+        else:
+            status = NEW if previous is None or previous["sha256"] is None else UPDATED
+        return SourceResult(source, status, document, size)
+
+    # --- parsed documents and the index key --------------------------------
+
+    def parsed_path(self, source_id: str) -> Path:
+        return self.settings.parsed_dir / f"{source_id}.json"
+
+    def load_parsed(self, copy: RawCopy) -> Document | None:
+        try:
+            data = json.loads(self.parsed_path(copy.source_id).read_text(encoding="utf-8"))
+            if data["fingerprint"] != self.fingerprint or data["sha256"] != copy.sha256:
+                return None
+            return Document.from_dict(data["document"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save_parsed(self, copy: RawCopy, document: Document) -> None:
+        path = self.parsed_path(copy.source_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "fingerprint": self.fingerprint,
+            "sha256": copy.sha256,
+            "document": document.to_dict(),
+        }
+        write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    def stored_document(self, source: Source, copy: RawCopy | None) -> Document:
+        """A source's document as its cached copy gives it (parsed again if the code changed)."""
+        if copy is None:
+            return metadata_only(source)
+        document = self.load_parsed(copy)
+        if document is None:
+            try:
+                document = self.parse(source, copy, copy.read())
+            except (ParseError, OSError):
+                return metadata_only(source)
+            self.save_parsed(copy, document)
+        return document
+
+    def build_key(self, documents: list[Document]) -> dict[str, Any]:
+        """What the index holds, in brief: equal keys mean an equal index."""
+        return {
+            "schema": index.SCHEMA_VERSION,
+            "parsing": self.fingerprint,
+            "sources": {
+                d.source.id: {
+                    "sha256": d.sha256,
+                    "manifest": hashlib.sha256(
+                        json.dumps(d.source.to_dict(), sort_keys=True).encode()
+                    ).hexdigest()[:16],
+                }
+                for d in documents
+            },
+        }

@@ -1,0 +1,93 @@
+"""What ingestion tells maintainers: the run's summary table and the sources listing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kb.config import Settings
+from kb.ingest.cache import RawCache
+from kb.ingest.manifest import load_manifest
+from kb.ingest.pipeline import FAILED, IngestReport
+from kb.ingest.publish import current_generation
+from kb.models import STATUS_TEXT
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[int] = ()
+) -> str:
+    """A plain-text table with aligned columns; ``right`` lists right-aligned columns."""
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def human_bytes(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def render_report(report: IngestReport) -> str:
+    rows = [
+        (
+            r.source.id,
+            r.status,
+            "text" if r.document.status == STATUS_TEXT else "metadata-only",
+            r.passages,
+            human_bytes(r.size) if r.size else "-",
+        )
+        for r in report.results
+    ]
+    parts = [table(("source", "status", "holds", "passages", "bytes"), rows, right=(3, 4))]
+    with_text = sum(r.document.status == STATUS_TEXT for r in report.results)
+    total_bytes = sum(r.size for r in report.results)
+    parts.append(
+        f"\n{len(report.results)} sources: {with_text} with text, "
+        f"{len(report.results) - with_text} metadata-only, {len(report.failed)} failed; "
+        f"{sum(r.passages for r in report.results)} passages, {human_bytes(total_bytes)}."
+    )
+    if report.rebuilt:
+        parts.append(
+            f"Published index {report.generation}: "
+            f"{report.documents} documents, {report.passages} passages."
+        )
+    else:
+        parts.append(f"Nothing changed: index {report.generation} kept, nothing rebuilt.")
+    for result in report.results:
+        if result.status == FAILED:
+            parts.append(f"FAILED {result.source.id}: {result.message}")
+    return "\n".join(parts)
+
+
+def render_sources(settings: Settings) -> str:
+    """Every source of the manifest with its last fetch and what the index holds of it."""
+    sources = load_manifest(settings.manifest)
+    cache = RawCache(settings.cache_dir)
+    generation = current_generation(settings.index_root)
+    documents = {d.id: d for d in generation.documents()} if generation else {}
+    rows = []
+    for source in sources:
+        copy = cache.get(source.id)
+        document = documents.get(source.id)
+        rows.append(
+            (
+                source.id,
+                source.kind,
+                source.year,
+                document.status if document else "not indexed",
+                len(document.passages) if document else 0,
+                f"{copy.retrieved_at} ({copy.origin})" if copy else "never",
+            )
+        )
+    headers = ("source", "kind", "year", "holds", "passages", "last retrieved")
+    note = f"Index: {generation.name}" if generation else "Index: none published yet"
+    return table(headers, rows, right=(2, 4)) + "\n\n" + note

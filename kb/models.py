@@ -1,0 +1,172 @@
+"""The one data shape that flows through kb.
+
+A :class:`Source` from the manifest is fetched into the raw cache, extracted to
+:class:`Block` s of text, parsed into :class:`Parsed` passages and people, and
+assembled into a :class:`Document`, which is what the index, the search and the
+web layer see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KIND_LABELS: dict[str, str] = {
+    "igf-proposal": "IGF workshop proposal",
+    "igf-transcript": "IGF workshop transcript",
+    "treaty": "Treaty",
+    "declaration": "Declaration",
+}
+FORMATS = ("markdown", "html", "pdf", "text")
+PARSERS = ("treaty", "proposal", "transcript", "declaration")
+
+# Document status: what the knowledge base holds of a source.
+STATUS_TEXT = "text"
+STATUS_METADATA_ONLY = "metadata-only"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of ``corpus/sources.toml``: facts about a document, never its text."""
+
+    id: str
+    title: str
+    short_title: str
+    kind: str
+    year: int
+    url: str
+    fetch_url: str
+    format: str
+    parser: str
+    citation: str
+    date: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["aliases"] = list(self.aliases)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        return cls(**{**data, "aliases": tuple(data.get("aliases", ()))})
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of extracted text: a heading (level 1-6) or a paragraph (level 0)."""
+
+    text: str
+    heading: int = 0
+
+    @property
+    def is_heading(self) -> bool:
+        return self.heading > 0
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone named by a source: an organiser, speaker, moderator or rapporteur."""
+
+    name: str
+    role: str
+    organisation: str | None = None
+    stakeholder_group: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The unit of the index: one article, one proposal section, a few speaker turns.
+
+    ``anchor`` is unique within its document and URL-safe (``art-15``,
+    ``preamble``, ``policy-questions``, ``turns-3``); ``label`` is what a citation
+    names ("Article 15 – Conditions and safeguards"); ``path`` the headings above
+    it (chapter, section, title). ``text_available`` is false where the source
+    gives only a heading (ETS 182, Articles 1-6).
+    """
+
+    anchor: str
+    label: str
+    text: str
+    path: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+    text_available: bool = True
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["path"] = list(self.path)
+        data["speakers"] = list(self.speakers)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        return cls(
+            **{
+                **data,
+                "path": tuple(data.get("path", ())),
+                "speakers": tuple(data.get("speakers", ())),
+            }
+        )
+
+
+@dataclass
+class Parsed:
+    """What a parser makes of a source's text."""
+
+    passages: list[Passage]
+    people: list[Person] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    """A source as the knowledge base holds it: its metadata and its passages."""
+
+    source: Source
+    status: str
+    passages: list[Passage] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    retrieved_at: str | None = None
+    sha256: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    def passage_id(self, passage: Passage) -> str:
+        return passage_id(self.source.id, passage.anchor)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_dict(),
+            "status": self.status,
+            "passages": [p.to_dict() for p in self.passages],
+            "people": [asdict(p) for p in self.people],
+            "details": self.details,
+            "retrieved_at": self.retrieved_at,
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        return cls(
+            source=Source.from_dict(data["source"]),
+            status=data["status"],
+            passages=[Passage.from_dict(p) for p in data["passages"]],
+            people=[Person(**p) for p in data["people"]],
+            details=data["details"],
+            retrieved_at=data["retrieved_at"],
+            sha256=data["sha256"],
+        )
+
+
+def passage_id(source_id: str, anchor: str) -> str:
+    """The stable, URL-safe id of a passage: ``coe-ets-185.art-15``."""
+    return f"{source_id}.{anchor}"

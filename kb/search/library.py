@@ -1,0 +1,85 @@
+"""The published knowledge base as readers see it, reopened when ingestion publishes anew.
+
+A :class:`Library` is opened once per worker and shared by its requests. Each call
+to :meth:`Library.snapshot` costs one ``stat`` of the ``CURRENT`` pointer; when
+ingestion has switched it to a new generation, the next snapshot opens that one,
+so a running server follows new indexes without a restart, and a request that
+holds a snapshot keeps reading the generation it started with.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from kb.ingest.publish import CURRENT, Generation, current_generation
+from kb.models import Document, Passage, passage_id
+
+
+class NoIndex(LookupError):
+    """Nothing has been published yet (run ``kb ingest``)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published generation: its documents and its Whoosh index."""
+
+    generation: Generation
+    index: Index
+    documents: dict[str, Document]
+
+    @property
+    def version(self) -> str:
+        return self.generation.name
+
+    @property
+    def built_at(self) -> str:
+        return self.generation.build["built_at"]
+
+    @cached_property
+    def passages(self) -> dict[str, tuple[Document, Passage]]:
+        """Every passage by id, with its document."""
+        return {
+            passage_id(d.id, p.anchor): (d, p) for d in self.documents.values() for p in d.passages
+        }
+
+
+class Library:
+    """Hands out the current :class:`Snapshot` of the index under ``index_root``."""
+
+    def __init__(self, index_root: Path) -> None:
+        self.index_root = index_root
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._snapshot: Snapshot | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The current generation; raises NoIndex before the first publish."""
+        stamp = self._pointer_stamp()
+        if stamp != self._stamp or self._snapshot is None:
+            with self._lock:
+                if stamp != self._stamp or self._snapshot is None:
+                    self._snapshot = self._open()
+                    self._stamp = stamp
+        return self._snapshot
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.index_root / CURRENT)
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    def _open(self) -> Snapshot:
+        generation = current_generation(self.index_root)
+        if generation is None:
+            raise NoIndex(f"no index has been published in {self.index_root}; run `kb ingest`")
+        ix = whoosh_index.open_dir(str(generation.whoosh_dir))
+        documents = {d.id: d for d in generation.documents()}
+        return Snapshot(generation, ix, documents)

@@ -1,0 +1,25 @@
+"""The web layer: a Flask app factory serving the JSON API (and, later, the pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from kb.config import Settings
+from kb.search.library import Library
+
+
+def create_app(settings: Settings | None = None, **config: Any) -> Flask:
+    """Build the app; ``settings`` defaults to the environment (``KB_DATA_DIR`` ...)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(KB_SETTINGS=settings, JSON_SORT_KEYS=False, **config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["kb.library"] = Library(Path(settings.index_root))
+
+    from kb.web import api
+
+    app.register_blueprint(api.blueprint)
+    return app

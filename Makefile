@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV ?= .venv
+KB := $(VENV)/bin/kb
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test ingest lint format bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet --editable .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet --editable '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+## run: install, ingest (from $$KB_MIRROR when set, else the network), serve on http://$(HOST):$(PORT)
+run: $(VENV)/.run-installed
+	$(KB) ingest; status=$$?; if [ $$status -eq 2 ]; then exit 2; fi
+	$(KB) serve --host $(HOST) --port $(PORT)
+
+## ingest: (re)build the index only
+ingest: $(VENV)/.run-installed
+	$(KB) ingest
+
+## test: install the dev extras, lint, run the whole suite
+test: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check kb tests bench
+	$(VENV)/bin/ruff format --check kb tests bench
+	$(VENV)/bin/pytest
+
+## bench: benchmarks (figures printed, and written to bench/results/)
+bench: $(VENV)/.dev-installed
+	$(VENV)/bin/python bench/ingest.py
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix kb tests bench
+	$(VENV)/bin/ruff format kb tests bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

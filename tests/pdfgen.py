@@ -1,0 +1,79 @@
+"""A minimal PDF writer for tests: pages of plain text lines, standard library only.
+
+Each page is one content stream that sets Helvetica 11 pt and shows one line per
+``Tj``, moving down with ``T*``; a line that is ``None`` leaves a blank line. The
+file has a correct cross-reference table, so any PDF reader opens it without repair.
+Text is encoded as Windows-1252 (the font's ``/WinAnsiEncoding``), which covers the
+en dash and curly quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+LEADING = 14
+TOP = 720
+LEFT = 72
+
+
+def pdf_string(text: str) -> bytes:
+    """A PDF literal string, ``(...)``, with its special characters escaped."""
+    out = bytearray(b"(")
+    for byte in text.encode("cp1252"):
+        if byte in b"()\\":
+            out += b"\\" + bytes([byte])
+        elif 32 <= byte < 127:
+            out.append(byte)
+        else:
+            out += f"\\{byte:03o}".encode("ascii")
+    return bytes(out + b")")
+
+
+def page_stream(lines: Sequence[str | None]) -> bytes:
+    """The content stream of one page showing ``lines`` from the top down."""
+    ops = [b"BT", b"/F1 11 Tf", f"{LEADING} TL".encode(), f"{LEFT} {TOP} Td".encode()]
+    for n, line in enumerate(lines):
+        if n:
+            ops.append(b"T*")
+        if line:
+            ops.append(pdf_string(line) + b" Tj")
+    ops.append(b"ET")
+    return b"\n".join(ops) + b"\n"
+
+
+def make_pdf(pages: Sequence[Sequence[str | None]]) -> bytes:
+    """A valid PDF 1.4 file with one page per item of ``pages`` (each a list of lines)."""
+    if not pages:
+        raise ValueError("a PDF needs at least one page")
+    # Objects: 1 catalog, 2 page tree, 3 font, then a page and its stream per page.
+    page_ids = [4 + 2 * n for n in range(len(pages))]
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(f"{pid} 0 R".encode() for pid in page_ids)
+        + f"] /Count {len(pages)} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    for pid, lines in zip(page_ids, pages, strict=True):
+        stream = page_stream(lines)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            + f"/Resources << /Font << /F1 3 0 R >> >> /Contents {pid + 1} 0 R >>".encode()
+        )
+        objects.append(
+            f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"endstream"
+        )
+
+    body = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref_at = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n".encode()
+    body += b"0000000000 65535 f \n"
+    for offset in offsets:
+        body += f"{offset:010d} 00000 n \n".encode()
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    body += f"startxref\n{xref_at}\n%%EOF\n".encode()
+    return bytes(body)

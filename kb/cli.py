@@ -17,7 +17,7 @@ import click
 from kb.config import Settings
 from kb.ingest.errors import ConfigError
 from kb.ingest.manifest import load_manifest
-from kb.ingest.pipeline import IngestReport, ingest
+from kb.ingest.pipeline import IngestReport, ingest, select_sources
 from kb.ingest.publish import IngestLocked
 from kb.ingest.report import render_report, render_sources
 
@@ -70,7 +70,8 @@ def ingest_command(
 
 
 def _ingest_with_progress(settings: Settings, only: Sequence[str], refresh: bool) -> IngestReport:
-    total = len(only) or len(load_manifest(settings.manifest))
+    sources = load_manifest(settings.manifest)
+    total = len(select_sources(sources, only))
     with click.progressbar(
         length=total,
         label="Ingesting",
@@ -87,7 +88,7 @@ def _ingest_with_progress(settings: Settings, only: Sequence[str], refresh: bool
             started = True
             bar.update(0, getattr(source, "id", None))
 
-        report = ingest(settings, only=only, refresh=refresh, progress=progress)
+        report = ingest(settings, only=only, refresh=refresh, progress=progress, sources=sources)
         bar.update(1, "index")
     return report
 

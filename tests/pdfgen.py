@@ -38,7 +38,7 @@ def page_stream(lines: Sequence[str | None]) -> bytes:
         if line:
             ops.append(pdf_string(line) + b" Tj")
     ops.append(b"ET")
-    return b"\n".join(ops) + b"\n"
+    return b"\n".join(ops)
 
 
 def make_pdf(pages: Sequence[Sequence[str | None]]) -> bytes:
@@ -60,9 +60,7 @@ def make_pdf(pages: Sequence[Sequence[str | None]]) -> bytes:
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             + f"/Resources << /Font << /F1 3 0 R >> >> /Contents {pid + 1} 0 R >>".encode()
         )
-        objects.append(
-            f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"endstream"
-        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
 
     body = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -77,3 +75,47 @@ def make_pdf(pages: Sequence[Sequence[str | None]]) -> bytes:
     body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
     body += f"startxref\n{xref_at}\n%%EOF\n".encode()
     return bytes(body)
+
+
+# An invented treaty, laid out as a printed PDF: a title, a "Preamble" line, headings
+# on lines of their own, wrapped paragraphs, a word hyphenated across a line break
+# and a page number at the foot of each page.
+SAMPLE_TREATY_PAGES: list[list[str | None]] = [
+    [
+        "Convention on Imaginary Matters",
+        None,
+        "Preamble",
+        "The member States of the Imaginary Union, having signed below,",
+        "Noting that imaginary matters deserve one shared policy and",
+        "that their communication should be prompt;",
+        "Agree on what follows:",
+        None,
+        "Chapter I – Opening provisions",
+        "Article 1 – Definitions",
+        "In this Convention, “imaginary matter” means any matter (whatever its",
+        "kind) that lives only in the minds of the Parties.",
+        "Article 2",
+        "Lantern keepers",
+        "Each Party shall name a lantern keeper to see to the com-",
+        "munication of requests to the other Parties.",
+        None,
+        "1",
+    ],
+    [
+        "Chapter II – Closing provisions",
+        "Article 3 – Cross-border daydreams",
+        "1. Each Party shall permit cross-border daydreams without delay.",
+        "Article 3 of the Charter of Invented Affairs shall not apply to",
+        "daydreams that begin after sunset.",
+        "Article 4 – Leaving",
+        "Any Party may leave this Convention by a notice written on a",
+        "paper lantern.",
+        None,
+        "Page 2",
+    ],
+]
+
+
+def sample_treaty_pdf() -> bytes:
+    """The invented treaty of :data:`SAMPLE_TREATY_PAGES` as a two-page PDF."""
+    return make_pdf(SAMPLE_TREATY_PAGES)

@@ -78,16 +78,22 @@ class RawCache:
         return stored
 
     def clean(self) -> None:
-        """Remove what an interrupted write left behind: temporary files, unnamed bodies."""
+        """Remove what an interrupted write left behind: temporary files, unnamed bodies.
+
+        A body is removed when ``meta.json`` names another one, or when there is no
+        ``meta.json`` at all (the first write never finished); a damaged meta file
+        never costs the body it described.
+        """
         if not self.root.is_dir():
             return
-        for folder in self.root.iterdir():
+        for folder in (f for f in self.root.iterdir() if f.is_dir()):
+            remove_temporary_files(folder)
             current = self.get(folder.name)
-            for path in folder.iterdir() if folder.is_dir() else ():
-                if path.name.startswith(".tmp-") or (
-                    path.name != "meta.json" and (current is None or path != current.path)
-                ):
-                    path.unlink(missing_ok=True)
+            if current is not None:
+                self._remove_old_bodies(folder, keep=current.path)
+            elif not (folder / "meta.json").exists():
+                for body in folder.iterdir():
+                    body.unlink(missing_ok=True)
 
     @staticmethod
     def _remove_old_bodies(folder: Path, keep: Path) -> None:
@@ -109,6 +115,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def remove_temporary_files(folder: Path) -> None:
+    """Remove the ``.tmp-*`` files that an interrupted :func:`write_atomically` left."""
+    for leftover in folder.glob(".tmp-*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

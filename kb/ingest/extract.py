@@ -23,10 +23,18 @@ from kb.ingest.errors import ExtractError
 from kb.models import Block
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+# A link's address may hold parentheses: "(../wipo/copyright/treaty/(wct)/(1996)/README.md)".
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
+# A closing "*" may touch the next word ("*inter alia,*include" in ETS 185), "_" may not;
+# an escaped "\*" never opens emphasis.
+_MD_EMPHASIS = re.compile(
+    r"(?<![\w*\\])(\*{1,2})(?=\S)(.+?)(?<=\S)\1(?!\*)"
+    r"|(?<![\w*\\])(_{1,2})(?=\S)(.+?)(?<=\S)\3(?![\w*])"
+)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _TEX_OPEN_QUOTE = re.compile(r"``(.*?)(?:''|\")", re.DOTALL)
+# "hereto,Considering", "alia,include": print runs words together after a comma.
+_MISSING_SPACE = re.compile(r"(?<=[a-z])([,;])(?=[A-Za-z])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-([a-z]{2,})\b")
 _CONTROL = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n") | {
@@ -61,7 +69,7 @@ def decode(body: bytes) -> str:
 
 def clean_text(text: str) -> str:
     """One line of plain text: NFC, no control characters, single spaces."""
-    text = unicodedata.normalize("NFC", html.unescape(text)).translate(_CONTROL)
+    text = unicodedata.normalize("NFC", text).translate(_CONTROL)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -70,7 +78,8 @@ def clean_markdown(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _TEX_OPEN_QUOTE.sub(r'"\1"', text)
     text = _HTML_TAG.sub("", text)
-    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
+    text = _MISSING_SPACE.sub(r"\1 ", html.unescape(text))
     return clean_text(text.replace("\\*", "*").replace("\\_", "_"))
 
 
@@ -157,6 +166,11 @@ _PDF_NEW_PARAGRAPH = re.compile(
     r"Section\s+\d+|Title\s+\d+|Preamble\b|[•●\-–])",
     re.IGNORECASE,
 )
+_PDF_HEADING = re.compile(
+    r"^(?:(?i:article)\s+\d+(?:\s*(?i:bis|ter|quater|quinquies))?|"
+    r"(?i:part|chapter|section|title)\s+(?:[IVXLC]+|\d+))\b\s*([-–—.:]?)\s*(.*)$"
+)
+_PDF_NAME_MAX_WORDS = 15
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?$", re.IGNORECASE)
 
 
@@ -174,18 +188,62 @@ def _extract_pdf(body: bytes) -> Iterator[Block]:
 
 
 def _join_pdf_lines(lines: Iterable[str]) -> Iterator[Block]:
-    """Rebuild paragraphs from a PDF's wrapped lines."""
+    """Rebuild paragraphs from a PDF's wrapped lines.
+
+    Heading lines ("Article 1 – Definitions", "Chapter I", and the name line under
+    a bare "Article 2") stay blocks of their own, never glued to the text below.
+    """
+    lines = list(lines)
     paragraph = ""
-    for line in lines:
+    after_bare_heading = False
+    for n, line in enumerate(lines):
+        name = _pdf_heading_name(line)
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        alone = name is not None or (after_bare_heading and _is_pdf_name_line(line, following))
+        after_bare_heading = name == ""
+        if alone:
+            if paragraph:
+                yield Block(paragraph)
+            yield Block(line)
+            paragraph = ""
+            continue
         if paragraph and (paragraph[-1] in ".:;" or _PDF_NEW_PARAGRAPH.match(line)):
             yield Block(paragraph)
             paragraph = ""
         if paragraph.endswith("-") and line[:1].islower():
-            paragraph = paragraph[:-1] + line
+            paragraph += line  # "com-" "munication": dehyphenate() decides on the join
         else:
             paragraph = f"{paragraph} {line}".strip()
     if paragraph:
         yield Block(paragraph)
+
+
+def _pdf_heading_name(line: str) -> str | None:
+    """The name on a structural heading line ("" for a bare "Article 2"); None if not one.
+
+    "Article 3 of the Convention applies ..." is text, not a heading: a name needs a
+    separator (or capitals, "CHAPTER II MEASURES") and must not read as a sentence.
+    """
+    match = _PDF_HEADING.match(line)
+    if not match:
+        return None
+    separator, name = match.groups()
+    if name and (not (separator or name.isupper()) or not _is_pdf_name(name)):
+        return None
+    return name
+
+
+def _is_pdf_name_line(line: str, following: str) -> bool:
+    """Whether the line under a bare heading names it, rather than starting its text."""
+    return (
+        _is_pdf_name(line)
+        and not _PDF_NEW_PARAGRAPH.match(line)
+        and not following[:1].islower()  # a wrapped sentence goes on in lower case
+    )
+
+
+def _is_pdf_name(text: str) -> bool:
+    return text[-1] not in ".;:," and len(text.split()) <= _PDF_NAME_MAX_WORDS
 
 
 # --- shared -----------------------------------------------------------------

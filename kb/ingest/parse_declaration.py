@@ -26,6 +26,8 @@ def parse_declaration(blocks: list[Block], source: Source) -> Parsed:
             sections.append((block.text.strip(), []))
         else:
             sections[-1][1].append(block.text)
+    if not any(text.strip() for _, paragraphs in sections[1:] for text in paragraphs):
+        raise ParseError(f"{source.id}: no sections found in the declaration text")
     passages: list[Passage] = []
     anchors = AnchorSet()
     for label, paragraphs in sections:
@@ -33,8 +35,6 @@ def parse_declaration(blocks: list[Block], source: Source) -> Parsed:
             anchor = anchors.unique(slugify(label) + (f"-{part}" if part > 1 else ""))
             shown = label if part == 1 else f"{label} (part {part})"
             passages.append(Passage(anchor=anchor, label=shown, text="\n\n".join(chunk)))
-    if len(passages) < 2:
-        raise ParseError(f"{source.id}: no sections found in the declaration text")
     return Parsed(passages=passages)
 
 

@@ -23,9 +23,7 @@ from kb.ingest.errors import ParseError
 from kb.models import Block, Parsed, Passage, Source
 
 _DIVISION_RANKS = {"part": 0, "chapter": 1, "section": 2, "title": 3}
-_DIVISION = re.compile(
-    r"^(PART|CHAPTER|SECTION|TITLE)\s+([IVXLC]+|\d+)\b\s*[-–—.:]?\s*(.*)$", re.IGNORECASE
-)
+_DIVISION = re.compile(r"^((?i:PART|CHAPTER|SECTION|TITLE))\s+([IVXLC]+|\d+)\b\s*[-–—.:]?\s*(.*)$")
 _ARTICLE = re.compile(
     r"^Article\s+(\d+)(?:\s*(bis|ter|quater|quinquies))?\b\s*([-–—.:]?)\s*(.*)$", re.IGNORECASE
 )
@@ -91,6 +89,8 @@ def parse_treaty(blocks: list[Block], source: Source) -> Parsed:
             pending = None if title else ("article", number)
             started = True
             continue
+        if not started and _PREAMBLE_WORD.match(text):
+            preamble = []  # what comes above a "Preamble" line is the title block
         if block.is_heading and not started:
             continue  # the treaty's own title lines
         if _looks_dutch(text):

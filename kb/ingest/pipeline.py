@@ -8,6 +8,7 @@ what it would hold differs from the published one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +28,7 @@ from kb.ingest import (
     parse_transcript,
     parse_treaty,
 )
-from kb.ingest.cache import RawCache, RawCopy, write_atomically
+from kb.ingest.cache import RawCache, RawCopy, remove_temporary_files, write_atomically
 from kb.ingest.errors import ConfigError, ParseError
 from kb.ingest.fetch import Fetcher, FetchError
 from kb.ingest.manifest import load_manifest
@@ -97,13 +98,19 @@ def ingest(
     refresh: bool = False,
     fetcher: Fetcher | None = None,
     progress: Progress | None = None,
+    sources: list[Source] | None = None,
 ) -> IngestReport:
-    """Run ingestion; raises ConfigError (or IngestLocked) before touching anything."""
-    sources = load_manifest(settings.manifest)
+    """Run ingestion; raises ConfigError (or IngestLocked) before touching anything.
+
+    ``sources`` is the manifest when the caller has loaded it already.
+    """
+    sources = load_manifest(settings.manifest) if sources is None else sources
     selected = select_sources(sources, only)
     if settings.mirror is not None:
         check_mirror(settings.mirror)
-    with ingest_lock(settings.index_root):
+    with ingest_lock(settings.index_root), contextlib.ExitStack() as stack:
+        if fetcher is None and settings.mirror is None:
+            fetcher = stack.enter_context(Fetcher())
         run = _Run(settings, refresh, fetcher)
         return run.execute(sources, selected, progress)
 
@@ -128,6 +135,12 @@ def parsing_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def manifest_hash(source: Source) -> str:
+    """A hash of a source's manifest entry: a change to it changes the index."""
+    entry = json.dumps(source.to_dict(), sort_keys=True).encode()
+    return hashlib.sha256(entry).hexdigest()[:16]
+
+
 def metadata_only(source: Source) -> Document:
     return Document(source=source, status=STATUS_METADATA_ONLY)
 
@@ -142,15 +155,9 @@ class _Run:
         self.refresh = refresh
         self.cache = RawCache(settings.cache_dir)
         self.fingerprint = parsing_fingerprint()
-        self._fetcher = fetcher
+        self.fetcher = fetcher
         self.previous = current_generation(settings.index_root)
         self.previous_key: dict[str, Any] = self.previous.build["key"] if self.previous else {}
-
-    @property
-    def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            self._fetcher = Fetcher()
-        return self._fetcher
 
     def execute(
         self, sources: list[Source], selected: list[Source], progress: Progress | None
@@ -158,6 +165,7 @@ class _Run:
         root = self.settings.index_root
         cleaned = clean_generations(root)
         self.cache.clean()
+        remove_temporary_files(self.settings.parsed_dir)
         results = []
         for source in selected:
             if progress:
@@ -213,6 +221,7 @@ class _Run:
             return self.from_mirror(source, cached)
         if cached is not None and not self.refresh:
             return cached, None
+        assert self.fetcher is not None, "network mode needs a fetcher"
         fetched = self.fetcher.fetch(
             source.fetch_url,
             source.format,
@@ -286,7 +295,7 @@ class _Run:
     def result(self, source: Source, document: Document, size: int = 0) -> SourceResult:
         """The status of a source that did not fail, against the published index."""
         previous = self.previous_key.get("sources", {}).get(source.id)
-        if previous is not None and previous["sha256"] == document.sha256:
+        if previous is not None and previous == self.key_entry(document):
             status = UNCHANGED
         elif document.sha256 is None:
             status = NO_MIRROR_COPY if self.settings.mirror else METADATA_ONLY
@@ -331,18 +340,14 @@ class _Run:
             self.save_parsed(copy, document)
         return document
 
+    @staticmethod
+    def key_entry(document: Document) -> dict[str, Any]:
+        return {"sha256": document.sha256, "manifest": manifest_hash(document.source)}
+
     def build_key(self, documents: list[Document]) -> dict[str, Any]:
         """What the index holds, in brief: equal keys mean an equal index."""
         return {
             "schema": index.SCHEMA_VERSION,
             "parsing": self.fingerprint,
-            "sources": {
-                d.source.id: {
-                    "sha256": d.sha256,
-                    "manifest": hashlib.sha256(
-                        json.dumps(d.source.to_dict(), sort_keys=True).encode()
-                    ).hexdigest()[:16],
-                }
-                for d in documents
-            },
+            "sources": {d.source.id: self.key_entry(d) for d in documents},
         }

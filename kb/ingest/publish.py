@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kb.ingest.cache import write_atomically
+from kb.ingest.cache import remove_temporary_files, write_atomically
 from kb.ingest.index import write_index
 from kb.models import Document
 
@@ -99,25 +99,27 @@ def publish(root: Path, generation: Generation) -> None:
 
 
 def clean_generations(root: Path) -> list[str]:
-    """Remove incomplete generations and all but the newest few complete ones.
+    """Remove what is not (or no longer) worth keeping; returns the removed names.
 
-    Only called under the ingest lock, so no generation being built is removed.
+    Kept: the published generation and the two complete ones before it, for readers
+    still on them. Removed: incomplete generations, and complete ones newer than the
+    published one (a crash between building and publishing left them). Only called
+    under the ingest lock, so no generation being built is removed.
     """
     if not root.is_dir():
         return []
     current = current_generation(root)
     generations = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("g-"))
-    complete = [p for p in generations if (p / BUILD_FILE).is_file()]
-    keep = set(complete[-KEEP_GENERATIONS:])
+    kept: set[Path] = set()
     if current is not None:
-        keep.add(current.path)
+        earlier = [p for p in generations if p.name <= current.name and (p / BUILD_FILE).is_file()]
+        kept = set(earlier[-KEEP_GENERATIONS:]) | {current.path}
     removed = []
     for path in generations:
-        if path not in keep:
+        if path not in kept:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
-    for leftover in root.glob(".tmp-*"):
-        leftover.unlink(missing_ok=True)
+    remove_temporary_files(root)
     return removed
 
 

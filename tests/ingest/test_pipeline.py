@@ -1,0 +1,339 @@
+"""The ingest run on a small invented world (tests/ingest/conftest.py), mirror and network."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh.qparser import QueryParser
+from whoosh.query import Term
+
+from kb.config import Settings
+from kb.ingest.errors import ConfigError
+from kb.ingest.pipeline import (
+    FAILED,
+    NEW,
+    NO_MIRROR_COPY,
+    UNCHANGED,
+    UPDATED,
+    IngestReport,
+)
+from kb.ingest.publish import CURRENT, IngestLocked, current_generation, ingest_lock
+from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT
+
+TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
+TREATY_PASSAGES, PROPOSAL_PASSAGES = 5, 8
+
+
+def statuses(report: IngestReport) -> dict[str, str]:
+    return {r.source.id: r.status for r in report.results}
+
+
+def current_name(world) -> str:
+    return (world.index_root / CURRENT).read_text(encoding="utf-8").strip()
+
+
+def indexed_passages(world, source_id: str) -> list[str]:
+    """The passage ids the published Whoosh index holds for a source, in order."""
+    snapshot = world.library().snapshot()
+    with snapshot.index.searcher() as searcher:
+        hits = searcher.search(Term("source", source_id), limit=None, sortedby="position")
+        return [hit["id"] for hit in hits]
+
+
+# --- mirror mode -------------------------------------------------------------------
+
+
+def test_first_run(world) -> None:
+    report = world.ingest()
+    assert statuses(report) == {TREATY: NEW, PROPOSAL: NEW, DECLARATION: NO_MIRROR_COPY}
+    by_id = {r.source.id: r for r in report.results}
+    assert by_id[TREATY].passages == TREATY_PASSAGES
+    assert by_id[PROPOSAL].passages == PROPOSAL_PASSAGES
+    assert by_id[DECLARATION].passages == 0
+    assert by_id[DECLARATION].document.status == STATUS_METADATA_ONLY
+    assert by_id[TREATY].size == (world.mirror / f"{TREATY}.md").stat().st_size
+    assert report.rebuilt
+    assert report.exit_code == 0
+    assert report.documents == 3
+    assert report.passages == TREATY_PASSAGES + PROPOSAL_PASSAGES
+    assert current_name(world) == report.generation
+    generation = current_generation(world.index_root)
+    assert generation is not None
+    assert generation.build["passages"] == TREATY_PASSAGES + PROPOSAL_PASSAGES
+    assert generation.build["records"] == TREATY_PASSAGES + PROPOSAL_PASSAGES + 1
+    assert indexed_passages(world, TREATY) == [
+        f"{TREATY}.preamble",
+        *(f"{TREATY}.art-{n}" for n in range(1, 5)),
+    ]
+
+
+def test_progress_names_every_source(world) -> None:
+    seen: list[str] = []
+    world.ingest(progress=lambda source: seen.append(source.id))
+    assert seen == [TREATY, PROPOSAL, DECLARATION]
+
+
+def test_second_run_changes_nothing(world) -> None:
+    first = world.ingest()
+    second = world.ingest()
+    assert statuses(second) == dict.fromkeys((TREATY, PROPOSAL, DECLARATION), UNCHANGED)
+    assert second.rebuilt is False
+    assert second.generation == first.generation
+    assert current_name(world) == first.generation
+    assert second.passages == first.passages
+    assert second.exit_code == 0
+
+
+def test_a_changed_mirror_file_updates_that_source_only(world) -> None:
+    first = world.ingest()
+    world.add_article()
+    second = world.ingest()
+    assert statuses(second) == {TREATY: UPDATED, PROPOSAL: UNCHANGED, DECLARATION: UNCHANGED}
+    assert second.rebuilt is True
+    assert second.generation != first.generation
+    assert current_name(world) == second.generation
+    assert second.passages == first.passages + 1
+    assert indexed_passages(world, TREATY)[-1] == f"{TREATY}.art-5"
+    documents = world.library().snapshot().documents
+    assert documents[TREATY].passages[-1].label == "Article 5 – Entry into force"
+
+
+def test_garbage_in_the_mirror_fails_and_keeps_the_last_good_copy(world) -> None:
+    world.ingest()
+    good = world.library().snapshot().documents[TREATY]
+    world.break_treaty()
+    # Change the proposal too, so that a new index is built and published in this run.
+    with (world.mirror / f"{PROPOSAL}.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nOne more invented sentence about lighthouses.\n")
+
+    report = world.ingest()
+
+    assert statuses(report) == {TREATY: FAILED, PROPOSAL: UPDATED, DECLARATION: UNCHANGED}
+    failed = report.failed[0]
+    assert failed.source.id == TREATY
+    assert "no articles found" in failed.message
+    assert "kept the last good copy" in failed.message
+    assert failed.passages == TREATY_PASSAGES
+    assert report.exit_code == 1
+    assert report.rebuilt
+    # No data lost: the newly published index still holds the previous document.
+    snapshot = world.library().snapshot()
+    assert snapshot.version == report.generation
+    assert snapshot.documents[TREATY].passages == good.passages
+    assert len(indexed_passages(world, TREATY)) == TREATY_PASSAGES
+    cached = world.settings.cache_dir / TREATY
+    assert b"Article" in next(cached.glob("*.md")).read_bytes()
+
+
+def test_garbage_alone_fails_without_rebuilding(world) -> None:
+    first = world.ingest()
+    world.break_treaty()
+    report = world.ingest()
+    assert statuses(report)[TREATY] == FAILED
+    assert report.exit_code == 1
+    assert report.rebuilt is False
+    assert report.generation == first.generation
+    assert len(indexed_passages(world, TREATY)) == TREATY_PASSAGES
+
+
+def test_garbage_on_the_first_run_leaves_metadata(world) -> None:
+    world.break_treaty()
+    report = world.ingest()
+    result = report.failed[0]
+    assert result.source.id == TREATY
+    assert "no earlier copy to keep" in result.message
+    assert result.document.status == STATUS_METADATA_ONLY
+    assert report.exit_code == 1
+    assert indexed_passages(world, TREATY) == [f"{TREATY}.about"]
+
+
+def test_only_limits_the_run_but_the_index_keeps_every_source(world) -> None:
+    world.ingest()
+    world.add_article()
+    report = world.ingest(only=[PROPOSAL])
+    assert [r.source.id for r in report.results] == [PROPOSAL]
+    assert statuses(report) == {PROPOSAL: UNCHANGED}
+    assert report.documents == 3
+    documents = world.library().snapshot().documents
+    assert set(documents) == {TREATY, PROPOSAL, DECLARATION}
+    assert len(documents[TREATY].passages) == TREATY_PASSAGES  # not re-read: not selected
+    assert len(documents[PROPOSAL].passages) == PROPOSAL_PASSAGES
+
+
+def test_only_on_the_first_run_indexes_the_others_as_metadata(world) -> None:
+    report = world.ingest(only=[TREATY])
+    assert statuses(report) == {TREATY: NEW}
+    documents = world.library().snapshot().documents
+    assert set(documents) == {TREATY, PROPOSAL, DECLARATION}
+    assert documents[PROPOSAL].status == STATUS_METADATA_ONLY
+
+
+def test_unknown_only_id_is_a_config_error(world) -> None:
+    with pytest.raises(ConfigError, match="unknown source id 'nope'"):
+        world.ingest(only=["nope"])
+    assert not (world.index_root / CURRENT).exists()
+
+
+def test_missing_mirror_is_a_config_error(world, tmp_path) -> None:
+    settings = Settings(
+        data_dir=world.data_dir, manifest=world.manifest, mirror=tmp_path / "no-such-mirror"
+    )
+    from kb.ingest.pipeline import ingest
+
+    with pytest.raises(ConfigError, match="does not exist"):
+        ingest(settings)
+    file_mirror = tmp_path / "a-file"
+    file_mirror.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a folder"):
+        ingest(Settings(data_dir=world.data_dir, manifest=world.manifest, mirror=file_mirror))
+    assert not world.index_root.exists()
+
+
+def test_refresh_forces_a_rebuild(world) -> None:
+    first = world.ingest()
+    report = world.ingest(refresh=True)
+    assert report.rebuilt is True
+    assert report.generation != first.generation
+    assert current_name(world) == report.generation
+    assert statuses(report) == dict.fromkeys((TREATY, PROPOSAL, DECLARATION), UNCHANGED)
+    assert report.passages == first.passages
+
+
+def test_a_metadata_only_source_is_one_record_found_by_title(world) -> None:
+    world.ingest()
+    snapshot = world.library().snapshot()
+    document = snapshot.documents[DECLARATION]
+    assert document.status == STATUS_METADATA_ONLY
+    assert document.passages == []
+    assert document.source.title == "Declaration on Tidewater Beacon Registers"
+    with snapshot.index.searcher() as searcher:
+        records = searcher.search(Term("source", DECLARATION), limit=None)
+        assert len(records) == 1
+        query = QueryParser("title", snapshot.index.schema).parse("tidewater beacon")
+        hits = searcher.search(query, limit=None)
+        assert [hit["id"] for hit in hits] == [f"{DECLARATION}.about"]
+        assert hits[0]["metadata_only"] is True
+        assert hits[0]["title"] == "Declaration on Tidewater Beacon Registers"
+
+
+def test_text_documents_hold_text(world) -> None:
+    world.ingest()
+    documents = world.library().snapshot().documents
+    assert documents[TREATY].status == STATUS_TEXT
+    assert documents[TREATY].sha256 is not None
+    assert [p.label for p in documents[TREATY].passages][1] == "Article 1 – Purpose"
+    roles = {p.role for p in documents[PROPOSAL].people}
+    assert {"organiser", "speaker"} <= roles
+
+
+def test_the_lock_keeps_a_second_ingest_out(world) -> None:
+    world.ingest()
+    with ingest_lock(world.index_root), pytest.raises(IngestLocked) as caught:
+        world.ingest()
+    message = str(caught.value)
+    assert "another kb ingest is running" in message
+    assert "wait for it to finish" in message
+    # The lock is free again afterwards.
+    assert world.ingest().exit_code == 0
+
+
+def test_leftovers_of_an_interrupted_run_are_removed(world) -> None:
+    world.ingest()
+    incomplete = world.index_root / "g-20000101T000000000000Z-dead00"
+    (incomplete / "whoosh").mkdir(parents=True)
+    (incomplete / "whoosh" / "MAIN_1.toc").write_bytes(b"half")
+    pointer_tmp = world.index_root / ".tmp-pointer"
+    pointer_tmp.write_bytes(b"g-")
+    raw = world.settings.cache_dir / TREATY
+    (raw / ".tmp-body").write_bytes(b"half a body")
+    (raw / f"{'0' * 64}.md").write_bytes(b"an orphan body")
+
+    report = world.ingest()
+
+    assert not incomplete.exists()
+    assert incomplete.name in report.cleaned
+    assert not pointer_tmp.exists()
+    assert not (raw / ".tmp-body").exists()
+    assert not (raw / f"{'0' * 64}.md").exists()
+    assert report.rebuilt is False
+    assert statuses(report) == dict.fromkeys((TREATY, PROPOSAL, DECLARATION), UNCHANGED)
+
+
+def test_old_generations_are_cleaned_but_a_few_kept(world) -> None:
+    names = [world.ingest(refresh=True).generation for _ in range(5)]
+    left = sorted(p.name for p in world.index_root.glob("g-*"))
+    assert left == names[-3:]
+
+
+# --- network mode ------------------------------------------------------------------
+
+
+def test_network_first_run_and_an_offline_second_run(net_world) -> None:
+    first = net_world.ingest()
+    assert statuses(first) == {TREATY: NEW, PROPOSAL: NEW}
+    assert first.exit_code == 0
+    assert sorted(net_world.server.paths()) == sorted([f"/{TREATY}.md", f"/{PROPOSAL}.html"])
+    copy = net_world.library().snapshot().documents[TREATY]
+    assert len(copy.passages) == TREATY_PASSAGES
+    assert len(net_world.library().snapshot().documents[PROPOSAL].passages) >= 5
+
+    net_world.server.requests.clear()
+    second = net_world.ingest()
+    assert net_world.server.requests == []  # the cached copies are used: no request at all
+    assert statuses(second) == {TREATY: UNCHANGED, PROPOSAL: UNCHANGED}
+    assert second.rebuilt is False
+
+
+def test_network_refresh_with_etag_gets_304(net_world) -> None:
+    net_world.ingest()
+    net_world.server.requests.clear()
+    report = net_world.ingest(refresh=True, only=[TREATY])
+    assert net_world.server.paths() == [f"/{TREATY}.md"]
+    headers = net_world.server.requests[0][1]
+    assert headers.get("If-None-Match") == '"treaty-v1"'
+    assert statuses(report) == {TREATY: UNCHANGED}
+    assert report.exit_code == 0
+
+
+def test_network_refresh_with_a_new_body_updates(net_world) -> None:
+    net_world.ingest()
+    route = net_world.server.routes[f"/{TREATY}.md"]
+    route.body = route.body.replace(
+        b"####Verdrag inzake",
+        b"### Article 5\n\n####Entry\n\nOn a calm night.\n\n####Verdrag inzake",
+    )
+    route.etag = '"treaty-v2"'
+    report = net_world.ingest(refresh=True, only=[TREATY])
+    assert statuses(report) == {TREATY: UPDATED}
+    assert len(indexed_passages(net_world, TREATY)) == TREATY_PASSAGES + 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "expected"),
+    [
+        (500, b"oops", "text/plain", "HTTP 500"),
+        (200, b"<!DOCTYPE html><html><body>Not found</body></html>", "text/html", "HTML page"),
+        (404, b"gone", "text/plain", "HTTP 404"),
+    ],
+    ids=["500", "html-error-page", "404"],
+)
+def test_network_failure_keeps_the_last_good_copy(
+    net_world, status: int, body: bytes, content_type: str, expected: str
+) -> None:
+    net_world.ingest()
+    cached = net_world.settings.cache_dir / TREATY
+    before = {p.name: p.read_bytes() for p in cached.iterdir()}
+    good_passages = indexed_passages(net_world, TREATY)
+    route = net_world.server.routes[f"/{TREATY}.md"]
+    route.status, route.body, route.content_type, route.etag = status, body, content_type, None
+
+    report = net_world.ingest(refresh=True)
+
+    assert statuses(report) == {TREATY: FAILED, PROPOSAL: UNCHANGED}
+    message = report.failed[0].message
+    assert expected in message
+    assert f"{net_world.server.url}/{TREATY}.md" in message
+    assert "kept the last good copy" in message
+    assert report.exit_code == 1
+    assert {p.name: p.read_bytes() for p in cached.iterdir()} == before
+    assert indexed_passages(net_world, TREATY) == good_passages
+    assert len(good_passages) == TREATY_PASSAGES

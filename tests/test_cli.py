@@ -1,0 +1,239 @@
+"""The ``kb`` command (kb/cli.py): ingest, sources, help, and exit statuses 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kb.cli import cli
+from kb.config import DEFAULT_MANIFEST
+from kb.ingest.publish import ingest_lock
+from kb.models import STATUS_TEXT
+from kb.search.library import Library
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
+IDS = (TREATY, PROPOSAL, DECLARATION)
+
+
+@pytest.fixture(autouse=True)
+def _no_kb_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KB_DATA_DIR", "KB_MANIFEST", "KB_MIRROR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Path]:
+    """The invented world of tests/ingest/conftest.py: a treaty, a proposal, a declaration."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
+    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
+    manifest = tmp_path / "sources.toml"
+    shutil.copyfile(FIXTURES / "pipeline-sources.toml", manifest)
+    return {"mirror": mirror, "manifest": manifest, "data": tmp_path / "data"}
+
+
+def kb(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="kb")
+
+
+def ingest(world: dict[str, Path], *args: object) -> Result:
+    return kb(
+        "ingest",
+        "--mirror",
+        world["mirror"],
+        "--data-dir",
+        world["data"],
+        "--manifest",
+        world["manifest"],
+        *args,
+    )
+
+
+def rows(output: str) -> dict[str, list[str]]:
+    """The rows of the report's table, by source id: [status, holds, passages, bytes]."""
+    found = {}
+    for line in output.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if (
+            cells[0] != "source"
+            and re.fullmatch(r"[a-z0-9][a-z0-9-]+", cells[0])
+            and len(cells) >= 4
+        ):
+            found[cells[0]] = cells[1:]
+    return found
+
+
+def test_ingest_prints_a_table_and_totals(world: dict[str, Path]) -> None:
+    result = ingest(world)
+    assert result.exit_code == 0, result.output
+    table = rows(result.stdout)
+    assert set(table) == set(IDS)
+    assert table[TREATY][:3] == ["new", "text", "5"]
+    assert table[PROPOSAL][:3] == ["new", "text", "8"]
+    assert table[DECLARATION][:3] == ["no mirror copy", "metadata-only", "0"]
+    assert "3 sources: 2 with text, 1 metadata-only, 0 failed; 13 passages" in result.stdout
+    assert "Published index g-" in result.stdout
+    assert "3 documents, 13 passages." in result.stdout
+
+
+def test_a_second_ingest_says_nothing_changed(world: dict[str, Path]) -> None:
+    assert ingest(world).exit_code == 0
+    result = ingest(world)
+    assert result.exit_code == 0, result.output
+    assert {row[0] for row in rows(result.stdout).values()} == {"unchanged"}
+    assert "Nothing changed" in result.stdout
+    assert "nothing rebuilt" in result.stdout
+
+
+def test_only_an_unknown_id_exits_2(world: dict[str, Path]) -> None:
+    result = ingest(world, "--only", "nope")
+    assert result.exit_code == 2
+    assert "unknown source id 'nope'" in result.stderr
+    assert not (world["data"] / "index" / "CURRENT").exists()
+
+
+def test_only_ingests_one_source(world: dict[str, Path]) -> None:
+    result = ingest(world, "--only", TREATY)
+    assert result.exit_code == 0, result.output
+    assert set(rows(result.stdout)) == {TREATY}
+
+
+def test_a_bad_manifest_exits_2_naming_the_field(world: dict[str, Path]) -> None:
+    text = world["manifest"].read_text(encoding="utf-8")
+    world["manifest"].write_text(text.replace("year = 1999", 'year = "1999"'), encoding="utf-8")
+    result = ingest(world)
+    assert result.exit_code == 2
+    assert "'pipeline-treaty'" in result.stderr
+    assert "field 'year'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_manifest_exits_2(world: dict[str, Path], tmp_path: Path) -> None:
+    world["manifest"] = tmp_path / "nowhere.toml"
+    result = ingest(world)
+    assert result.exit_code == 2
+    assert "no such manifest file" in result.stderr
+
+
+def test_a_missing_mirror_exits_2(world: dict[str, Path], tmp_path: Path) -> None:
+    world["mirror"] = tmp_path / "no-mirror"
+    result = ingest(world)
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_a_mirror_that_is_a_file_exits_2(world: dict[str, Path]) -> None:
+    world["mirror"] = world["manifest"]
+    result = ingest(world)
+    assert result.exit_code == 2
+    assert "not a folder" in result.stderr
+
+
+def test_an_unreadable_mirror_exits_2(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world["mirror"].chmod(0)
+    if os.geteuid() == 0:  # root reads every folder whatever its mode: pretend it cannot
+        real_access = os.access
+        unreadable = world["mirror"]
+        monkeypatch.setattr(
+            os, "access", lambda path, mode, **kw: path != unreadable and real_access(path, mode)
+        )
+    try:
+        result = ingest(world)
+    finally:
+        world["mirror"].chmod(0o755)
+    assert result.exit_code == 2
+    assert "cannot be read" in result.stderr
+
+
+def test_a_failed_source_exits_1(world: dict[str, Path]) -> None:
+    assert ingest(world).exit_code == 0
+    (world["mirror"] / f"{TREATY}.md").write_text("####Notes\n\nNo articles here.\n")
+    result = ingest(world)
+    assert result.exit_code == 1
+    assert rows(result.stdout)[TREATY][:3] == ["failed", "text", "5"]
+    assert "1 failed" in result.stdout
+    assert f"FAILED {TREATY}:" in result.stdout
+    assert "kept the last good copy" in result.stdout
+
+
+def test_another_running_ingest_exits_2(world: dict[str, Path]) -> None:
+    with ingest_lock(world["data"] / "index"):
+        result = ingest(world)
+    assert result.exit_code == 2
+    assert "another kb ingest is running" in result.stderr
+    assert ingest(world).exit_code == 0
+
+
+def test_sources_lists_every_source_with_its_status(world: dict[str, Path]) -> None:
+    before = kb("sources", "--data-dir", world["data"], "--manifest", world["manifest"])
+    assert before.exit_code == 0, before.output
+    assert "Index: none published yet" in before.stdout
+    assert all(re.search(rf"^{i}\s.*not indexed", before.stdout, re.M) for i in IDS)
+
+    assert ingest(world).exit_code == 0
+    result = kb("sources", "--data-dir", world["data"], "--manifest", world["manifest"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert set(IDS) <= set(lines)
+    assert re.search(r"treaty\s+1999\s+text\s+5\s+\S+Z \(mirror\)", lines[TREATY])
+    assert re.search(r"igf-proposal\s+2024\s+text\s+8", lines[PROPOSAL])
+    assert re.search(r"declaration\s+2020\s+metadata-only\s+0\s+never", lines[DECLARATION])
+    assert "Index: g-" in result.stdout
+
+
+def test_sources_with_a_bad_manifest_exits_2(world: dict[str, Path]) -> None:
+    world["manifest"].write_text("[[source]]\nid = 'x'\n", encoding="utf-8")
+    result = kb("sources", "--manifest", world["manifest"], "--data-dir", world["data"])
+    assert result.exit_code == 2
+    assert "field 'title'" in result.stderr
+
+
+def test_help() -> None:
+    result = kb("--help")
+    assert result.exit_code == 0
+    for command in ("ingest", "sources", "serve"):
+        assert command in result.stdout
+    ingest_help = kb("ingest", "--help")
+    assert ingest_help.exit_code == 0
+    for option in ("--mirror", "--data-dir", "--manifest", "--refresh", "--only"):
+        assert option in ingest_help.stdout
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    assert kb("nonsense").exit_code == 2
+
+
+# --- the real mirror -------------------------------------------------------------------
+
+
+def test_ingest_of_the_real_mirror(mirror_dir: Path, tmp_path: Path) -> None:
+    world = {"mirror": mirror_dir, "manifest": DEFAULT_MANIFEST, "data": tmp_path / "data"}
+    result = ingest(world)
+    assert result.exit_code == 0, result.output
+    table = rows(result.stdout)
+    assert len(table) == 16
+    assert "16 sources: 7 with text, 9 metadata-only, 0 failed" in result.stdout
+    assert sum(row[1] == "text" for row in table.values()) == 7
+    assert sum(row[1] == "metadata-only" for row in table.values()) == 9
+    assert table["coe-ets-185"][:3] == ["new", "text", "49"]
+
+    snapshot = Library(tmp_path / "data" / "index").snapshot()
+    treaties = [d for d in snapshot.documents.values() if d.source.kind == "treaty" and d.passages]
+    assert len(treaties) == 6
+    assert all(d.status == STATUS_TEXT for d in treaties)
+    assert sum(len(d.passages) for d in treaties) == 165
+
+    again = ingest(world)
+    assert again.exit_code == 0, again.output
+    assert {row[0] for row in rows(again.stdout).values()} == {"unchanged"}
+    assert len(rows(again.stdout)) == 16
+    assert "Nothing changed" in again.stdout

@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.client import IncompleteRead
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import ReadTimeoutError
+from requests.exceptions import ChunkedEncodingError
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 import kb
 
@@ -167,7 +169,7 @@ class Fetcher:
             raise ValueError(
                 f"unknown format {fmt!r}; expected one of {list(FORMAT_CONTENT_TYPES)}"
             )
-        _check_url(url, url)
+        _check_url(url)
         headers = self._headers(fmt, etag, last_modified)
         current = url
         seen = {url}
@@ -205,7 +207,8 @@ class Fetcher:
                 reply = self._attempt(original, url, headers)
             except _Retryable as exc:
                 if last:
-                    raise FetchError(_named(original, url), exc.reason, self._gave_up(exc)) from exc
+                    error = FetchError(_named(original, url), exc.reason, self._gave_up(exc))
+                    raise error from exc.__cause__
             else:
                 if reply.status < 500 or last:
                     return reply
@@ -227,7 +230,11 @@ class Fetcher:
         except requests.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
             raise _Retryable("timeout", f"{kind} timeout {self._seconds(kind)}") from exc
-        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ) as exc:
             raise FetchError(_named(original, url), "bad-url", f"invalid URL ({exc})") from exc
         except requests.ConnectionError as exc:
             raise _Retryable("connection", f"connection failed: {_root_cause(exc)}") from exc
@@ -263,9 +270,9 @@ class Fetcher:
                         f"body larger than the {_size(self.max_bytes)} cap",
                     )
                 chunks.append(chunk)
-        except requests.exceptions.ChunkedEncodingError as exc:
-            # urllib3 2 enforces Content-Length: a short body surfaces here as
-            # ProtocolError / IncompleteRead wrapped by requests.
+        except (ChunkedEncodingError, ProtocolError, IncompleteRead) as exc:
+            # urllib3 2 enforces Content-Length: requests turns its IncompleteRead /
+            # ProtocolError into ChunkedEncodingError (the others are belt and braces).
             # urllib3 buffers up to a whole chunk before raising, so count raw bytes.
             received = max(total, _raw_bytes_read(response))
             got = f"got {received} of {announced}" if announced else f"got {received}"
@@ -327,13 +334,17 @@ class Fetcher:
         )
 
 
-def _check_url(named: str, url: str) -> None:
-    parts = urlsplit(url)
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # both raise ValueError on a malformed netloc
+    except ValueError as exc:
+        raise FetchError(url, "bad-url", f"malformed URL ({exc})") from exc
     if parts.scheme.lower() not in ("http", "https"):
         scheme = parts.scheme or "no scheme"
-        raise FetchError(named, "bad-url", f"only http and https URLs are fetched, not {scheme}")
-    if not parts.hostname:
-        raise FetchError(named, "bad-url", "the URL has no host")
+        raise FetchError(url, "bad-url", f"only http and https URLs are fetched, not {scheme}")
+    if not host:
+        raise FetchError(url, "bad-url", "the URL has no host")
 
 
 def _redirect_target(original: str, url: str, reply: _Reply) -> str:
@@ -344,11 +355,15 @@ def _redirect_target(original: str, url: str, reply: _Reply) -> str:
         raise FetchError(
             named, "redirect", f"HTTP {reply.status} redirect without a Location header"
         )
-    target = urljoin(url, location.strip())
-    here, there = urlsplit(url), urlsplit(target)
-    if there.scheme.lower() not in ("http", "https"):
+    try:
+        target = urljoin(url, location.strip())
+        here, there = urlsplit(url), urlsplit(target)
+        there_host = (there.hostname or "").lower()
+    except ValueError as exc:
+        raise FetchError(named, "redirect", f"redirect to a malformed URL ({location})") from exc
+    if there.scheme.lower() not in ("http", "https") or not there_host:
         raise FetchError(named, "redirect", f"redirect to a non-HTTP URL ({target}) refused")
-    if (there.hostname or "").lower() != (here.hostname or "").lower():
+    if there_host != (here.hostname or "").lower():
         raise FetchError(named, "redirect", f"redirect to another host ({there.hostname}) refused")
     if here.scheme.lower() == "https" and there.scheme.lower() == "http":
         raise FetchError(named, "redirect", f"redirect from https down to http ({target}) refused")

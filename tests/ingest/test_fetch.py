@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from kb.ingest.fetch import DEFAULT_USER_AGENT, FetchError, Fetcher
+from kb.ingest.fetch import DEFAULT_USER_AGENT, Fetcher, FetchError
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><head><title>Not found</title></head><body>Oops</body></html>"
@@ -369,7 +369,14 @@ def test_empty_body(server: Server, fetcher: Fetcher) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "ftp://example.org/a.pdf", "example.org/a", "http:///nohost"]
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.org/a.pdf",
+        "example.org/a",
+        "http:///nohost",
+        "http://[::1/",
+    ],
 )
 def test_non_http_urls_are_refused(fetcher: Fetcher, url: str) -> None:
     _fails(fetcher, url, "pdf", "bad-url")

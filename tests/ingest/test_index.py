@@ -69,8 +69,8 @@ def built(tmp_path: Path) -> Path:
         retrieved_at="2026-11-27T08:00:00Z",
         sha256="ab" * 32,
     )
-    bare_doc = Document(source=make_source("test-missing", title="A Missing Declaration", aliases=()),
-                        status=STATUS_METADATA_ONLY)  # fmt: skip
+    missing = make_source("test-missing", title="A Missing Declaration", aliases=())
+    bare_doc = Document(source=missing, status=STATUS_METADATA_ONLY)
     directory = tmp_path / "whoosh"
     assert write_index([text_doc, bare_doc], directory) == 3
     return directory

@@ -141,22 +141,27 @@ def _main_content(soup: BeautifulSoup) -> Tag | None:
     return soup.body or soup
 
 
-def _walk_html(element: Tag) -> Iterator[Block]:
-    """Headings and text blocks in document order; loose text in containers too."""
-    for child in element.children:
-        if not isinstance(child, Tag):
+def _walk_html(root: Tag) -> Iterator[Block]:
+    """Headings and text blocks in document order; loose text in containers too.
+
+    Walks with an explicit stack, so however deep a page nests, it is no recursion.
+    """
+    stack = [(root, iter(root.children))]
+    while stack:
+        element, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+        elif not isinstance(child, Tag):
             text = clean_text(str(child))
             if text and element.name in _CONTAINERS:
                 yield Block(text)
-            continue
-        if child.name in _HEADINGS:
+        elif child.name in _HEADINGS:
             yield Block(clean_text(child.get_text(" ")), heading=_HEADINGS[child.name])
         elif child.name in _TEXT_BLOCKS and not child.find([*_HEADINGS, "p", "li"]):
             yield Block(clean_text(child.get_text(" ")))
-        elif child.name == "br":
-            continue
-        else:
-            yield from _walk_html(child)
+        elif child.name != "br":
+            stack.append((child, iter(child.children)))
 
 
 # --- PDF --------------------------------------------------------------------

@@ -200,6 +200,8 @@ class _Run:
             copy, body = self.obtain(source, cached)
         except FetchError as error:
             return self.keep_last_good(source, cached, str(error))
+        except OSError as error:  # an unreadable mirror file
+            return self.keep_last_good(source, cached, f"cannot read the mirror copy: {error}")
         if copy is None:
             return self.result(source, metadata_only(source))
         if body is None:  # the cached copy is still current
@@ -272,8 +274,16 @@ class _Run:
         return copy, body
 
     def parse(self, source: Source, copy: RawCopy, body: bytes) -> Document:
-        blocks = extract.extract(body, copy.format)
-        parsed = PARSERS[source.parser](blocks, source)
+        """The document a body gives; ParseError for anything short of passages."""
+        try:
+            parsed = PARSERS[source.parser](extract.extract(body, copy.format), source)
+        except ParseError:
+            raise
+        except Exception as error:  # a bug on odd input must not stop the other sources
+            raise ParseError(
+                f"{source.id}: reading the {copy.format} body as a {source.parser} failed "
+                f"({type(error).__name__}: {error})"
+            ) from error
         if not parsed.passages:
             raise ParseError(f"{source.id}: the text gave no passages")
         return Document(
@@ -308,14 +318,17 @@ class _Run:
     def parsed_path(self, source_id: str) -> Path:
         return self.settings.parsed_dir / f"{source_id}.json"
 
-    def load_parsed(self, copy: RawCopy) -> Document | None:
+    def load_parsed(self, source: Source, copy: RawCopy) -> Document | None:
+        """The cached parse of ``copy``, under the manifest's current entry for the source."""
         try:
             data = json.loads(self.parsed_path(copy.source_id).read_text(encoding="utf-8"))
             if data["fingerprint"] != self.fingerprint or data["sha256"] != copy.sha256:
                 return None
-            return Document.from_dict(data["document"])
+            document = Document.from_dict(data["document"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        document.source = source
+        return document
 
     def save_parsed(self, copy: RawCopy, document: Document) -> None:
         path = self.parsed_path(copy.source_id)
@@ -331,7 +344,7 @@ class _Run:
         """A source's document as its cached copy gives it (parsed again if the code changed)."""
         if copy is None:
             return metadata_only(source)
-        document = self.load_parsed(copy)
+        document = self.load_parsed(source, copy)
         if document is None:
             try:
                 document = self.parse(source, copy, copy.read())

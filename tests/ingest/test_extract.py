@@ -391,3 +391,12 @@ def test_pdf_cut_anywhere_raises_only_extract_error() -> None:
     for cut in range(0, len(real) - 40, 97):
         with contextlib.suppress(ExtractError):  # any other exception fails the test
             extract(real[:cut], "pdf")
+
+
+def test_deeply_nested_html_is_read_or_refused_cleanly() -> None:
+    page = b"<html><body><main>" + b"<div>" * 5000 + b"<p>deep lantern</p>" + b"</div>" * 5000
+    try:
+        blocks = extract(page + b"</main></body></html>", "html")
+    except ExtractError:
+        return
+    assert any("deep lantern" in b.text for b in blocks)

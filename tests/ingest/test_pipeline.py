@@ -12,6 +12,7 @@ from kb.ingest.pipeline import (
     FAILED,
     NEW,
     NO_MIRROR_COPY,
+    PARSERS,
     UNCHANGED,
     UPDATED,
     IngestReport,
@@ -337,3 +338,35 @@ def test_network_failure_keeps_the_last_good_copy(
     assert {p.name: p.read_bytes() for p in cached.iterdir()} == before
     assert indexed_passages(net_world, TREATY) == good_passages
     assert len(good_passages) == TREATY_PASSAGES
+
+
+def test_a_parser_crash_fails_that_source_only(world, monkeypatch) -> None:
+    world.ingest()
+
+    def broken(blocks, source):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setitem(PARSERS, "treaty", broken)
+    world.add_article()  # a new body, so the treaty must be parsed again
+    report = world.ingest()
+
+    assert statuses(report) == {TREATY: FAILED, PROPOSAL: UNCHANGED, DECLARATION: UNCHANGED}
+    message = report.failed[0].message
+    assert "IndexError" in message and "kept the last good copy" in message
+    assert len(indexed_passages(world, TREATY)) == TREATY_PASSAGES
+
+
+def test_a_manifest_edit_updates_that_source_and_rebuilds(world) -> None:
+    first = world.ingest()
+    manifest = world.manifest.read_text(encoding="utf-8")
+    world.manifest.write_text(manifest.replace("year = 1999", "year = 2032", 1), encoding="utf-8")
+    assert world.manifest.read_text(encoding="utf-8") != manifest, (
+        "the fixture treaty has year = 1999"
+    )
+
+    report = world.ingest()
+
+    assert report.rebuilt and report.generation != first.generation
+    changed = [r.source.id for r in report.results if r.status == UPDATED]
+    assert len(changed) == 1
+    assert world.library().snapshot().documents[changed[0]].source.year == 2032

@@ -163,6 +163,11 @@ def test_a_failed_source_exits_1(world: dict[str, Path]) -> None:
     assert "1 failed" in result.stdout
     assert f"FAILED {TREATY}:" in result.stdout
     assert "kept the last good copy" in result.stdout
+    listing = kb("sources", "--data-dir", world["data"], "--manifest", world["manifest"])
+    assert re.search(rf"^{TREATY}\s.*failed\s+text\s+5", listing.stdout, re.M)
+    assert re.search(
+        rf"^{TREATY}: .*no articles found.*kept the last good copy", listing.stdout, re.M
+    )
 
 
 def test_another_running_ingest_exits_2(world: dict[str, Path]) -> None:
@@ -177,16 +182,20 @@ def test_sources_lists_every_source_with_its_status(world: dict[str, Path]) -> N
     before = kb("sources", "--data-dir", world["data"], "--manifest", world["manifest"])
     assert before.exit_code == 0, before.output
     assert "Index: none published yet" in before.stdout
-    assert all(re.search(rf"^{i}\s.*not indexed", before.stdout, re.M) for i in IDS)
+    assert all(
+        re.search(rf"^{i}\s.*never ingested\s+not indexed", before.stdout, re.M) for i in IDS
+    )
 
     assert ingest(world).exit_code == 0
     result = kb("sources", "--data-dir", world["data"], "--manifest", world["manifest"])
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert set(IDS) <= set(lines)
-    assert re.search(r"treaty\s+1999\s+text\s+5\s+\S+Z \(mirror\)", lines[TREATY])
-    assert re.search(r"igf-proposal\s+2024\s+text\s+8", lines[PROPOSAL])
-    assert re.search(r"declaration\s+2020\s+metadata-only\s+0\s+never", lines[DECLARATION])
+    assert re.search(r"treaty\s+1999\s+new\s+text\s+5\s+\S+Z \(mirror\)", lines[TREATY])
+    assert re.search(r"igf-proposal\s+2024\s+new\s+text\s+8", lines[PROPOSAL])
+    assert re.search(
+        r"declaration\s+2020\s+no mirror copy\s+metadata-only\s+0\s+never", lines[DECLARATION]
+    )
     assert "Index: g-" in result.stdout
 
 

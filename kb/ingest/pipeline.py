@@ -56,6 +56,7 @@ NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "failed"
 
 Progress = Callable[[Source], None]
+LAST_STATUS_FILE = "last-statuses.json"
 
 
 @dataclass
@@ -135,6 +136,15 @@ def parsing_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def read_last_statuses(settings: Settings) -> dict[str, dict[str, str]]:
+    """Each source's status in the latest run that ingested it: status, message, at."""
+    try:
+        data = json.loads((settings.data_dir / LAST_STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def manifest_hash(source: Source) -> str:
     """A hash of a source's manifest entry: a change to it changes the index."""
     entry = json.dumps(source.to_dict(), sort_keys=True).encode()
@@ -183,7 +193,7 @@ class _Run:
             publish(root, generation)
             cleaned += clean_generations(root)
         assert generation is not None
-        return IngestReport(
+        report = IngestReport(
             results=results,
             generation=generation.name,
             rebuilt=rebuilt,
@@ -191,6 +201,17 @@ class _Run:
             passages=sum(len(d.passages) for d in documents),
             cleaned=cleaned,
         )
+        self.record_statuses(report)
+        return report
+
+    def record_statuses(self, report: IngestReport) -> None:
+        """Keep each source's latest status for ``kb sources`` (merged over earlier runs)."""
+        path = self.settings.data_dir / LAST_STATUS_FILE
+        statuses = read_last_statuses(self.settings)
+        finished = now_utc()
+        for r in report.results:
+            statuses[r.source.id] = {"status": r.status, "message": r.message, "at": finished}
+        write_atomically(path, json.dumps(statuses, indent=2).encode("utf-8"))
 
     # --- one source -------------------------------------------------------
 

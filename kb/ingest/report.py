@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from kb.config import Settings
 from kb.ingest.cache import RawCache
 from kb.ingest.manifest import load_manifest
-from kb.ingest.pipeline import FAILED, IngestReport
+from kb.ingest.pipeline import FAILED, IngestReport, read_last_statuses
 from kb.ingest.publish import current_generation
 from kb.models import STATUS_TEXT
 
@@ -75,20 +75,25 @@ def render_sources(settings: Settings) -> str:
     cache = RawCache(settings.cache_dir)
     generation = current_generation(settings.index_root)
     documents = {d.id: d for d in generation.documents()} if generation else {}
-    rows = []
+    last = read_last_statuses(settings)
+    rows, problems = [], []
     for source in sources:
         copy = cache.get(source.id)
         document = documents.get(source.id)
+        status = last.get(source.id, {})
         rows.append(
             (
                 source.id,
                 source.kind,
                 source.year,
+                status.get("status", "never ingested"),
                 document.status if document else "not indexed",
                 len(document.passages) if document else 0,
                 f"{copy.retrieved_at} ({copy.origin})" if copy else "never",
             )
         )
-    headers = ("source", "kind", "year", "holds", "passages", "last retrieved")
+        if status.get("message"):
+            problems.append(f"{source.id}: {status['message']}")
+    headers = ("source", "kind", "year", "last status", "holds", "passages", "last retrieved")
     note = f"Index: {generation.name}" if generation else "Index: none published yet"
-    return table(headers, rows, right=(2, 4)) + "\n\n" + note
+    return "\n".join([table(headers, rows, right=(2, 5)), "", note, *problems])

@@ -11,23 +11,15 @@ from whoosh.qparser import QueryParser
 
 from kb.ingest.index import METADATA_ANCHOR, stemming_analyzer, write_index
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
+from tests import factories
 
 
 def make_source(source_id: str = "test-treaty", **overrides: object) -> Source:
-    fields = {
-        "id": source_id,
-        "title": "Convention on Imaginary Matters (XTS No. 999)",
-        "short_title": "Imaginary Convention",
-        "kind": "treaty",
-        "year": 1999,
-        "url": "https://example.org/treaty?id=999",
-        "fetch_url": "https://example.org/treaty.md",
-        "format": "markdown",
-        "parser": "treaty",
-        "citation": "Convention on Imaginary Matters (XTS No. 999)",
-        "aliases": ("Lighthouse Convention",),
-    }
-    return Source(**{**fields, **overrides})  # type: ignore[arg-type]
+    return factories.make_source(
+        source_id,
+        **{"url": "https://example.org/treaty?id=999", "aliases": ("Lighthouse Convention",)}
+        | overrides,
+    )
 
 
 def tokens(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_declaration import parse_declaration
 from kb.models import Block, Passage, Source
+from tests import factories
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 
@@ -32,18 +33,7 @@ SECTIONS = {
 
 
 def make_source() -> Source:
-    return Source(
-        id="imaginary-declaration-2020",
-        title="Declaration on Imaginary Access",
-        short_title="Imaginary Access Declaration",
-        kind="declaration",
-        year=2020,
-        url="https://example.org/declaration",
-        fetch_url="https://example.org/declaration",
-        format="html",
-        parser="declaration",
-        citation="Declaration on Imaginary Access (2020)",
-    )
+    return factories.make_source("imaginary-declaration-2020", kind="declaration", year=2020)
 
 
 def heading_blocks(level: int = 2) -> list[Block]:

@@ -12,6 +12,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_proposal import normalise_workshop, parse_proposal
 from kb.models import Block, Parsed, Person, Source
+from tests import factories
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 SAMPLE_PEOPLE = [
@@ -48,17 +49,8 @@ SAMPLE_PEOPLE = [
 
 
 def make_source(source_id: str = "igf-2024-ws321", year: int = 2024) -> Source:
-    return Source(
-        id=source_id,
-        title="IGF workshop proposal",
-        short_title="WS",
-        kind="igf-proposal",
-        year=year,
-        url="https://example.org/ws",
-        fetch_url="https://example.org/ws",
-        format="html",
-        parser="proposal",
-        citation="IGF",
+    return factories.make_source(
+        source_id, kind="igf-proposal", year=year, title="IGF workshop proposal"
     )
 
 

@@ -12,6 +12,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_transcript import display_name, parse_transcript
 from kb.models import Block, Parsed, Source
+from tests import factories
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 LABEL = re.compile(r"^Turns? \d+(?:–\d+)?(?: \(part \d+ of \d+\))?: .+$")
@@ -25,18 +26,7 @@ SPEAKERS = [
 
 
 def make_source() -> Source:
-    return Source(
-        id="igf-2030-ws404",
-        title="IGF transcript",
-        short_title="WS 404",
-        kind="igf-transcript",
-        year=2030,
-        url="https://example.org/t",
-        fetch_url="https://example.org/t",
-        format="html",
-        parser="transcript",
-        citation="IGF",
-    )
+    return factories.make_source("igf-2030-ws404", kind="igf-transcript", year=2030)
 
 
 def paragraphs(text: str) -> list[Block]:

@@ -11,6 +11,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_treaty import NO_TEXT_NOTE, parse_treaty
 from kb.models import Block, Parsed, Passage, Source
+from tests import factories
 from tests.pdfgen import sample_treaty_pdf
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
@@ -30,18 +31,7 @@ MIRROR_COUNTS = {
 
 
 def make_source(source_id: str = "imaginary-1999", fmt: str = "markdown") -> Source:
-    return Source(
-        id=source_id,
-        title="Convention on Imaginary Matters",
-        short_title="Imaginary Convention",
-        kind="treaty",
-        year=1999,
-        url="https://example.org/treaty",
-        fetch_url="https://example.org/treaty",
-        format=fmt,
-        parser="treaty",
-        citation="Convention on Imaginary Matters (1999)",
-    )
+    return factories.make_source(source_id, format=fmt)
 
 
 def parse_file(path: Path, fmt: str) -> Parsed:

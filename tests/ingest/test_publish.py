@@ -26,6 +26,7 @@ from kb.ingest.publish import (
 )
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
 from kb.search.library import Library
+from tests import factories
 
 TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
 TREATY_PASSAGES, PROPOSAL_PASSAGES = 5, 8
@@ -33,20 +34,7 @@ G1_PASSAGES = TREATY_PASSAGES + PROPOSAL_PASSAGES
 
 
 def source(source_id: str = "demo-a", **changes: object) -> Source:
-    data: dict[str, object] = {
-        "id": source_id,
-        "title": "Demo Convention on Harbour Bells",
-        "short_title": "Harbour Bells",
-        "kind": "treaty",
-        "year": 2001,
-        "url": "https://example.org/bells",
-        "fetch_url": "https://example.org/bells.md",
-        "format": "markdown",
-        "parser": "treaty",
-        "citation": "Demo Convention on Harbour Bells",
-    }
-    data.update(changes)
-    return Source(**data)  # type: ignore[arg-type]
+    return factories.make_source(source_id, **changes)
 
 
 def documents() -> list[Document]:

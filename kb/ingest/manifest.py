@@ -34,12 +34,28 @@ def load_manifest(path: Path) -> list[Source]:
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise ManifestError(f"{path}: no [[source]] entries")
-    sources = [_source(entry, number, path) for number, entry in enumerate(entries, 1)]
+    bases = _bases(data.get("bases", {}), path)
+    sources = [_source(entry, number, path, bases) for number, entry in enumerate(entries, 1)]
     _check_unique(sources, path)
     return sources
 
 
-def _source(entry: Any, number: int, path: Path) -> Source:
+def _bases(table: Any, path: Path) -> dict[str, str]:
+    """The ``[bases]`` table: names for address prefixes that fetch URLs share."""
+    if not isinstance(table, dict) or not all(
+        isinstance(v, str) and urlsplit(v).scheme in ("http", "https") for v in table.values()
+    ):
+        raise ManifestError(f"{path}: [bases] must map names to http(s) addresses")
+    return table
+
+
+def _expand(address: str, bases: dict[str, str]) -> str:
+    """``laws-markdown:verdrag/...`` -> the base's address followed by the rest."""
+    name, sep, rest = address.partition(":")
+    return bases[name] + rest if sep and name in bases else address
+
+
+def _source(entry: Any, number: int, path: Path, bases: dict[str, str]) -> Source:
     where = f"{path}: source #{number}"
     if not isinstance(entry, dict):
         raise ManifestError(f"{where} is not a table")
@@ -53,6 +69,7 @@ def _source(entry: Any, number: int, path: Path) -> Source:
         value = entry.get(field)
         if not isinstance(value, str) or not value.strip():
             raise fail(field, "missing or not a non-empty string")
+    entry = {**entry, "fetch_url": _expand(entry["fetch_url"], bases)}
     if not _ID.match(entry["id"]):
         raise fail("id", "use lower-case letters, digits and hyphens only")
     for field, choices in _CHOICES.items():

@@ -176,3 +176,21 @@ def test_no_source_entries(tmp_path: Path, text: str) -> None:
 
 def test_manifest_error_is_a_config_error() -> None:
     assert issubclass(ManifestError, ConfigError)
+
+
+def test_a_fetch_url_may_name_a_base(tmp_path: Path) -> None:
+    bases = '[bases]\nbells = "https://example.org/pinned/abc123/"\n\n'
+    text = bases + toml(entry(fetch_url="bells:treaties/bells/README.md"))
+    [source] = load_manifest(write(tmp_path, text))
+    assert source.fetch_url == "https://example.org/pinned/abc123/treaties/bells/README.md"
+
+
+def test_an_unknown_base_is_not_an_address(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="field 'fetch_url'"):
+        load_manifest(write(tmp_path, toml(entry(fetch_url="nowhere:treaties/bells.md"))))
+
+
+def test_bases_must_be_addresses(tmp_path: Path) -> None:
+    text = '[bases]\nbells = "ftp://example.org/"\n\n' + toml(entry())
+    with pytest.raises(ManifestError, match=r"\[bases\]"):
+        load_manifest(write(tmp_path, text))

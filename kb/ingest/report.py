@@ -63,6 +63,8 @@ def render_report(report: IngestReport) -> str:
         )
     else:
         parts.append(f"Nothing changed: index {report.generation} kept, nothing rebuilt.")
+    if report.cleaned:
+        parts.append(f"Removed {len(report.cleaned)} old or unfinished index folders.")
     for result in report.results:
         if result.status == FAILED:
             parts.append(f"FAILED {result.source.id}: {result.message}")

@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from kb.ingest.publish import CURRENT, Generation, current_generation
-from kb.models import Document, Passage, passage_id
+from kb.models import Document
 
 
 class NoIndex(LookupError):
@@ -41,13 +40,6 @@ class Snapshot:
     @property
     def built_at(self) -> str:
         return self.generation.build["built_at"]
-
-    @cached_property
-    def passages(self) -> dict[str, tuple[Document, Passage]]:
-        """Every passage by id, with its document."""
-        return {
-            passage_id(d.id, p.anchor): (d, p) for d in self.documents.values() for p in d.passages
-        }
 
 
 class Library:

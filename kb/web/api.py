@@ -37,8 +37,8 @@ def ok(**payload: Any) -> Response:
 def health() -> Response:
     snap = snapshot()
     return ok(
-        documents=len(snap.documents),
-        passages=sum(len(d.passages) for d in snap.documents.values()),
+        documents=snap.generation.build["documents"],
+        passages=snap.generation.build["passages"],
         index_version=snap.version,
         built_at=snap.built_at,
     )

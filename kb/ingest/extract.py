@@ -176,7 +176,10 @@ _PDF_HEADING = re.compile(
     r"(?i:part|chapter|section|title)\s+(?:[IVXLC]+|\d+))\b\s*([-–—.:]?)\s*(.*)$"
 )
 _PDF_NAME_MAX_WORDS = 15
-_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?$", re.IGNORECASE)
+# "12", "12/40", "Page 12", "Page 12 of 40", "- 12 -"
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—])$", re.IGNORECASE
+)
 
 
 def _extract_pdf(body: bytes) -> Iterator[Block]:

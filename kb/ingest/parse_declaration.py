@@ -22,6 +22,8 @@ def parse_declaration(blocks: list[Block], source: Source) -> Parsed:
     """Passages ``preamble`` and one per section, each labelled by its heading."""
     sections: list[tuple[str, list[str]]] = [("Preamble", [])]
     for block in blocks:
+        if block.heading == 1:
+            continue  # the page's title, not a section
         if _is_heading(block):
             sections.append((block.text.strip(), []))
         else:

@@ -400,3 +400,17 @@ def test_deeply_nested_html_is_read_or_refused_cleanly() -> None:
     except ExtractError:
         return
     assert any("deep lantern" in b.text for b in blocks)
+
+
+@pytest.mark.parametrize("line", ["12", "12/40", "Page 12", "page 12 of 40", "- 12 -", "– 7 –"])
+def test_page_number_lines_are_recognised(line: str) -> None:
+    from kb.ingest.extract import _PAGE_NUMBER
+
+    assert _PAGE_NUMBER.match(line)
+
+
+@pytest.mark.parametrize("line", ["12 lanterns were lit", "Article 12", "1. The Parties"])
+def test_text_lines_are_not_page_numbers(line: str) -> None:
+    from kb.ingest.extract import _PAGE_NUMBER
+
+    assert not _PAGE_NUMBER.match(line)

@@ -171,3 +171,9 @@ def test_no_preamble_text_is_fine() -> None:
 def test_no_sections_is_a_parse_error(blocks: list[Block]) -> None:
     with pytest.raises(ParseError, match="no sections"):
         parse_declaration(blocks, make_source())
+
+
+def test_the_page_title_is_not_preamble_text() -> None:
+    blocks = [Block("Declaration on Imaginary Access", heading=1), *heading_blocks()]
+    parsed = parse_declaration(blocks, make_source())
+    assert all("Declaration on Imaginary Access" not in p.text for p in parsed.passages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kb.search.library import Library, NoIndex, Snapshot
@@ -60,8 +60,6 @@ def api_error(error: ApiError) -> tuple[Response, int]:
 @blueprint.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response | tuple[Response, int]:
     """JSON for every HTTP error under /api/ (unknown paths included)."""
-    from flask import request
-
     if not request.path.startswith("/api/"):
         return error  # type: ignore[return-value]
     code = (error.name or "error").lower().replace(" ", "-")

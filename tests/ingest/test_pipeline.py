@@ -19,9 +19,7 @@ from kb.ingest.pipeline import (
 )
 from kb.ingest.publish import CURRENT, IngestLocked, current_generation, ingest_lock
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT
-
-TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
-TREATY_PASSAGES, PROPOSAL_PASSAGES = 5, 8
+from tests.ingest.conftest import DECLARATION, PROPOSAL, PROPOSAL_PASSAGES, TREATY, TREATY_PASSAGES
 
 
 def statuses(report: IngestReport) -> dict[str, str]:

@@ -27,9 +27,8 @@ from kb.ingest.publish import (
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
 from kb.search.library import Library
 from tests import factories
+from tests.ingest.conftest import DECLARATION, PROPOSAL, PROPOSAL_PASSAGES, TREATY, TREATY_PASSAGES
 
-TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
-TREATY_PASSAGES, PROPOSAL_PASSAGES = 5, 8
 G1_PASSAGES = TREATY_PASSAGES + PROPOSAL_PASSAGES
 
 

@@ -1,4 +1,4 @@
-"""Configuration in one place: where the manifest, the data and the mirror are.
+"""Configuration in one place: where the manifest, the themes, the data and the mirror are.
 
 Every setting has a default that works from a checkout and an environment variable
 that overrides it; command-line options override both.
@@ -12,15 +12,17 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_ROOT / "corpus" / "sources.toml"
+DEFAULT_THEMES = PROJECT_ROOT / "corpus" / "themes.toml"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where kb reads its manifest and keeps its cache and index."""
+    """Where kb reads its manifest and themes and keeps its cache and index."""
 
     data_dir: Path = DEFAULT_DATA_DIR
     manifest: Path = DEFAULT_MANIFEST
+    themes: Path = DEFAULT_THEMES
     mirror: Path | None = None
 
     @classmethod
@@ -30,6 +32,7 @@ class Settings:
         return cls(
             data_dir=Path(env.get("KB_DATA_DIR") or DEFAULT_DATA_DIR),
             manifest=Path(env.get("KB_MANIFEST") or DEFAULT_MANIFEST),
+            themes=Path(env.get("KB_THEMES") or DEFAULT_THEMES),
             mirror=Path(mirror) if mirror else None,
         )
 

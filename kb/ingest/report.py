@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from kb.config import Settings
 from kb.ingest.cache import RawCache
@@ -71,31 +72,52 @@ def render_report(report: IngestReport) -> str:
     return "\n".join(parts)
 
 
-def render_sources(settings: Settings) -> str:
-    """Every source of the manifest with its last fetch and what the index holds of it."""
+def source_statuses(settings: Settings) -> list[dict[str, Any]]:
+    """Every source of the manifest with its last ingest status and what the index holds."""
     sources = load_manifest(settings.manifest)
     cache = RawCache(settings.cache_dir)
     generation = current_generation(settings.index_root)
     documents = {d.id: d for d in generation.documents()} if generation else {}
     last = read_last_statuses(settings)
-    rows, problems = [], []
+    rows = []
     for source in sources:
         copy = cache.get(source.id)
         document = documents.get(source.id)
         status = last.get(source.id, {})
         rows.append(
+            {
+                "source": source,
+                "last_status": status.get("status", "never ingested"),
+                "message": status.get("message"),
+                "holds": document.status if document else "not indexed",
+                "passages": len(document.passages) if document else 0,
+                "retrieved_at": copy.retrieved_at if copy else None,
+                "origin": copy.origin if copy else None,
+            }
+        )
+    return rows
+
+
+def render_sources(settings: Settings) -> str:
+    """Every source of the manifest with its last fetch and what the index holds of it."""
+    rows, problems = [], []
+    for entry in source_statuses(settings):
+        source = entry["source"]
+        retrieved = f"{entry['retrieved_at']} ({entry['origin']})" if entry["origin"] else "never"
+        rows.append(
             (
                 source.id,
                 source.kind,
                 source.year,
-                status.get("status", "never ingested"),
-                document.status if document else "not indexed",
-                len(document.passages) if document else 0,
-                f"{copy.retrieved_at} ({copy.origin})" if copy else "never",
+                entry["last_status"],
+                entry["holds"],
+                entry["passages"],
+                retrieved,
             )
         )
-        if status.get("message"):
-            problems.append(f"{source.id}: {status['message']}")
+        if entry["message"]:
+            problems.append(f"{source.id}: {entry['message']}")
+    generation = current_generation(settings.index_root)
     headers = ("source", "kind", "year", "last status", "holds", "passages", "last retrieved")
     note = f"Index: {generation.name}" if generation else "Index: none published yet"
     return "\n".join([table(headers, rows, right=(2, 5)), "", note, *problems])

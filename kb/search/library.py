@@ -19,6 +19,8 @@ from whoosh.index import Index
 
 from kb.ingest.publish import CURRENT, Generation, current_generation
 from kb.models import Document
+from kb.search.searcher import Searcher
+from kb.search.themes import Vocabulary, load_themes
 
 
 class NoIndex(LookupError):
@@ -27,11 +29,12 @@ class NoIndex(LookupError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One published generation: its documents and its Whoosh index."""
+    """One published generation: its documents, its Whoosh index and the searcher over it."""
 
     generation: Generation
     index: Index
     documents: dict[str, Document]
+    searcher: Searcher
 
     @property
     def version(self) -> str:
@@ -45,8 +48,9 @@ class Snapshot:
 class Library:
     """Hands out the current :class:`Snapshot` of the index under ``index_root``."""
 
-    def __init__(self, index_root: Path) -> None:
+    def __init__(self, index_root: Path, vocabulary: Vocabulary | None = None) -> None:
         self.index_root = index_root
+        self.vocabulary = vocabulary or load_themes()
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
@@ -74,4 +78,4 @@ class Library:
             raise NoIndex(f"no index has been published in {self.index_root}; run `kb ingest`")
         ix = whoosh_index.open_dir(str(generation.whoosh_dir))
         documents = {d.id: d for d in generation.documents()}
-        return Snapshot(generation, ix, documents)
+        return Snapshot(generation, ix, documents, Searcher(ix, documents, self.vocabulary))

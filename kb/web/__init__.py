@@ -9,6 +9,7 @@ from flask import Flask
 
 from kb.config import Settings
 from kb.search.library import Library
+from kb.search.themes import load_themes
 
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
@@ -17,7 +18,8 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update(KB_SETTINGS=settings, JSON_SORT_KEYS=False, **config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["kb.library"] = Library(Path(settings.index_root))
+    vocabulary = load_themes(settings.themes)
+    app.extensions["kb.library"] = Library(Path(settings.index_root), vocabulary)
 
     from kb.web import api
 

@@ -1,16 +1,40 @@
-"""The JSON API blueprint. Every answer under /api/ is JSON, errors included."""
+"""The JSON API blueprint. Every answer under /api/ is JSON, errors included.
+
+Shapes are built in ``kb/web/shapes.py`` and described in ``kb/web/openapi.py``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-from kb.search.library import Library, NoIndex, Snapshot
-from kb.web.shapes import document_json
+from kb.ingest.report import source_statuses
+from kb.search import (
+    InvalidRequest,
+    Library,
+    NoIndex,
+    QueryTimeout,
+    SearchRequest,
+    Snapshot,
+    search,
+)
+from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
+from kb.search.themes import Vocabulary
+from kb.web.openapi import openapi_document
+from kb.web.shapes import document_json, passage_json, search_json, themes_json
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
+MAX_QUERY_STRING = 64 * 1024
+_INTEGER = re.compile(r"^\d{1,9}$")
+_YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?$")
 
 
 class ApiError(Exception):
@@ -21,16 +45,158 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def library() -> Library:
+    return current_app.extensions["kb.library"]
+
+
 def snapshot() -> Snapshot:
-    library: Library = current_app.extensions["kb.library"]
     try:
-        return library.snapshot()
+        return library().snapshot()
     except NoIndex as error:
         raise ApiError(503, "no-index", str(error)) from None
 
 
 def ok(**payload: Any) -> Response:
     return jsonify({"ok": True, **payload})
+
+
+@blueprint.before_request
+def bound_the_request() -> None:
+    if len(request.query_string) > MAX_QUERY_STRING:
+        raise ApiError(414, "uri-too-long", f"the query string exceeds {MAX_QUERY_STRING} bytes")
+
+
+@blueprint.after_request
+def open_to_all_origins(response: Response) -> Response:
+    """CORS: the API is public and read-only, so any page may read it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    return response
+
+
+# Search ---------------------------------------------------------------------------------
+
+
+@blueprint.get("/search")
+def search_endpoint() -> Response:
+    snap = snapshot()
+    wanted = search_request(request.args)
+    try:
+        result = search(snap, wanted)
+    except InvalidRequest as error:
+        raise ApiError(400, "invalid-parameter", error.message) from None
+    except QueryTimeout as error:
+        raise ApiError(400, "query-too-costly", f"{error}; make the query simpler") from None
+    next_page = wanted.page + 1
+    has_next = next_page <= result.pages and next_page * wanted.per_page <= MAX_DEPTH
+    response = jsonify(search_json(result, page_url(request.args, next_page) if has_next else None))
+    return conditional(response, snap)
+
+
+def search_request(args: MultiDict[str, str]) -> SearchRequest:
+    """The search that the query string asks for; ApiError 400 for what cannot be read."""
+    unknown = sorted(set(args) - set(SEARCH_PARAMETERS))
+    if unknown:
+        known = ", ".join(SEARCH_PARAMETERS)
+        raise ApiError(400, "unknown-parameter", f"unknown parameter {unknown[0]!r}; use {known}")
+    return SearchRequest(
+        q=args.get("q", ""),
+        kinds=values(args, "kind"),
+        sources=values(args, "source"),
+        years=years(args.get("year")),
+        speakers=values(args, "speaker"),
+        theme=args.get("theme") or None,
+        page=integer(args, "page", 1),
+        per_page=integer(args, "per_page", DEFAULT_PER_PAGE),
+        sort=args.get("sort") or "relevance",
+    )
+
+
+def values(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    """A filter's values: repeated (``kind=a&kind=b``) or comma-separated."""
+    found = (v.strip() for value in args.getlist(name) for v in value.split(","))
+    return tuple(dict.fromkeys(v for v in found if v))
+
+
+def integer(args: MultiDict[str, str], name: str, default: int) -> int:
+    value = args.get(name)
+    if value is None or value == "":
+        return default
+    if not _INTEGER.match(value):
+        raise ApiError(400, "invalid-parameter", f"{name}: must be a whole number, not {value!r}")
+    return int(value)
+
+
+def years(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    match = _YEARS.match(value.strip())
+    if match is None:
+        message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
+        raise ApiError(400, "invalid-parameter", message)
+    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+    return min(start, end), max(start, end)
+
+
+def page_url(args: MultiDict[str, str], page: int) -> str:
+    pairs = [(k, v) for k, v in args.items(multi=True) if k != "page"]
+    return f"{request.path}?{urlencode([*pairs, ('page', str(page))])}"
+
+
+def conditional(response: Response, snap: Snapshot) -> Response:
+    """An ETag from the index version and the request: a new index means new answers."""
+    key = f"{snap.version}?{request.query_string.decode('latin-1')}"
+    response.set_etag(hashlib.blake2b(key.encode(), digest_size=12).hexdigest(), weak=True)
+    return response.make_conditional(request)
+
+
+# Documents, passages, sources, themes ---------------------------------------------------
+
+
+@blueprint.get("/documents/<document_id>")
+def document(document_id: str) -> Response:
+    snap = snapshot()
+    found = snap.documents.get(document_id)
+    if found is None:
+        raise ApiError(404, "not-found", f"no document with id {document_id!r}")
+    return conditional(ok(**document_json(found)), snap)
+
+
+@blueprint.get("/passages/<passage_id>")
+def passage(passage_id: str) -> Response:
+    snap = snapshot()
+    source_id, _, anchor = passage_id.partition(".")
+    found = snap.documents.get(source_id)
+    passages = found.passages if found else []
+    for position, item in enumerate(passages):
+        if item.anchor == anchor:
+            assert found is not None
+            neighbours = {
+                "previous": found.passage_id(passages[position - 1]) if position else None,
+                "next": found.passage_id(passages[position + 1])
+                if position + 1 < len(passages)
+                else None,
+            }
+            summary = document_json(found, passages=False)
+            data = {**passage_json(found, item), "position": position, **neighbours}
+            return conditional(ok(**data, document=summary), snap)
+    raise ApiError(404, "not-found", f"no passage with id {passage_id!r}")
+
+
+@blueprint.get("/sources")
+def sources() -> Response:
+    settings = current_app.config["KB_SETTINGS"]
+    entries = []
+    for entry in source_statuses(settings):
+        source = entry.pop("source")
+        entries.append({**source.to_dict(), "kind_label": source.kind_label, **entry})
+    return ok(sources=entries)
+
+
+@blueprint.get("/themes")
+def themes() -> Response:
+    vocabulary: Vocabulary = library().vocabulary
+    return ok(**themes_json(vocabulary))
 
 
 @blueprint.get("/health")
@@ -44,12 +210,12 @@ def health() -> Response:
     )
 
 
-@blueprint.get("/documents/<document_id>")
-def document(document_id: str) -> Response:
-    found = snapshot().documents.get(document_id)
-    if found is None:
-        raise ApiError(404, "not-found", f"no document with id {document_id!r}")
-    return ok(**document_json(found))
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+# Errors -------------------------------------------------------------------------------------
 
 
 @blueprint.errorhandler(ApiError)
@@ -66,5 +232,16 @@ def http_error(error: HTTPException) -> Response | tuple[Response, int]:
     return error_response(error.code or 500, code, error.description or error.name)
 
 
+@blueprint.app_errorhandler(Exception)
+def unexpected_error(error: Exception) -> Response | tuple[Response, int]:
+    """A bug: logged with its traceback, answered as JSON under /api/ all the same."""
+    current_app.logger.exception("unexpected error on %s", request.path)
+    if not request.path.startswith("/api/"):
+        return InternalServerError()  # type: ignore[return-value]
+    return error_response(500, "internal-error", "something went wrong on our side; it was logged")
+
+
 def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
-    return jsonify({"ok": False, "error": {"code": code, "message": message}}), status
+    response = jsonify({"ok": False, "error": {"code": code, "message": message}})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response, status

@@ -32,5 +32,8 @@ def serve(app: Flask, *, host: str, port: int, workers: int, threads: int = 4) -
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": "-",
+        # Long queries must reach the app, which answers them as JSON; gunicorn's own
+        # limit (4094 bytes) would answer an HTML 414. 0 means gunicorn's 1 MB cap.
+        "limit_request_line": 0,
     }
     _Gunicorn(app, options).run()

@@ -1,4 +1,7 @@
-"""The JSON shapes of the API, designed once: documents and passages as clients see them."""
+"""The JSON shapes of the API, designed once: documents, passages and search results.
+
+``docs/api.md`` shows them; ``kb/web/openapi.py`` describes them formally.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,14 @@ from typing import Any
 
 from kb.ingest.index import anchored_url
 from kb.models import Document, Passage
+from kb.search import Hit, SearchResult
+from kb.search.themes import Vocabulary
+
+
+def citation(document: Document, passage: Passage | None) -> str:
+    """Ready to paste: "Convention on Cybercrime (ETS No. 185), Article 15 – Conditions ..."."""
+    source = document.source
+    return f"{source.citation}, {passage.label}" if passage else source.citation
 
 
 def passage_json(document: Document, passage: Passage) -> dict[str, Any]:
@@ -19,7 +30,7 @@ def passage_json(document: Document, passage: Passage) -> dict[str, Any]:
         "text_available": passage.text_available,
         "note": passage.note,
         "speakers": list(passage.speakers),
-        "citation": f"{document.source.citation}, {passage.label}",
+        "citation": citation(document, passage),
         "url": anchored_url(document.source.url, passage.anchor),
     }
 
@@ -48,3 +59,52 @@ def document_json(document: Document, *, passages: bool = True) -> dict[str, Any
     if passages:
         data["passages"] = [passage_json(document, p) for p in document.passages]
     return data
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    document, passage = hit.document, hit.passage
+    source = document.source
+    return {
+        "id": hit.id,
+        "source": source.id,
+        "document": source.title,
+        "kind": source.kind,
+        "year": source.year,
+        "section": passage.label if passage else source.short_title,
+        "path": list(passage.path) if passage else [],
+        "citation": citation(document, passage),
+        "url": anchored_url(source.url, passage.anchor) if passage else source.url,
+        "score": hit.score,
+        "snippet": hit.snippet,
+        "matched_terms": list(hit.matched_terms),
+        "text_available": bool(passage and passage.text_available),
+    }
+
+
+def search_json(result: SearchResult, next_url: str | None) -> dict[str, Any]:
+    request = result.request
+    return {
+        "ok": True,
+        "query": {
+            "q": request.q,
+            "read_as": result.read_as,
+            "mode": result.mode,
+            "filters": request.filters,
+            "sort": request.sort,
+            "notes": list(result.notes),
+            "searched_instead": result.searched_instead,
+        },
+        "total": result.total,
+        "page": request.page,
+        "per_page": request.per_page,
+        "pages": result.pages,
+        "took_ms": result.took_ms,
+        "suggestion": result.suggestion,
+        "results": [hit_json(h) for h in result.hits],
+        "facets": result.facets,
+        "next_url": next_url,
+    }
+
+
+def themes_json(vocabulary: Vocabulary) -> dict[str, Any]:
+    return {"version": vocabulary.version, "themes": vocabulary.to_json()}

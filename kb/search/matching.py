@@ -1,0 +1,400 @@
+"""Matching and scoring a query tree against one published index.
+
+Whoosh holds the index: the postings, the positions, the statistics. What it
+costs to walk them with Whoosh's own matchers (a tree of Python objects per
+query, a few milliseconds for an OR over six fields) is too much for a service
+that must answer thousands of distinct queries a second on two cores. So each
+term's postings are read from Whoosh once, scored once with Whoosh's BM25F
+formula (per field, times the field's weight) and kept as numpy arrays; a query
+is then a handful of vector operations over all passages, which also makes exact
+totals and facet counts cheap. Phrases are checked against Whoosh's positions.
+
+Every result here is a :class:`Match`: a mask of matching passages and their
+scores, one entry per index record (``docnum``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import numpy as np
+from whoosh.query import Phrase as WhooshPhrase
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher as WhooshSearcher
+
+from kb.search.terms import fold, stem, stems
+
+# BM25F: the section label weighs most, then the document's title and aliases.
+FIELD_WEIGHTS = {
+    "section": 3.0,
+    "title": 2.0,
+    "aliases": 2.0,
+    "path": 1.0,
+    "text": 1.0,
+    "people": 1.0,
+}
+K1, B = BM25F().K1, BM25F().B
+MAX_PREFIX_TERMS = 50
+PREFIX_CANDIDATES = 500
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class QueryTimeout(RuntimeError):
+    """The query ran past its time limit."""
+
+
+class LRU(Generic[K, V]):
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        found = self.get(key)
+        return found if found is not None else self.put(key, make())
+
+
+@dataclass(frozen=True)
+class Match:
+    mask: np.ndarray  # bool, one per docnum
+    score: np.ndarray  # float64, one per docnum (0 where not matching)
+
+    def __and__(self, other: Match) -> Match:
+        mask = self.mask & other.mask
+        return Match(mask, np.where(mask, self.score + other.score, 0.0))
+
+    def __or__(self, other: Match) -> Match:
+        return Match(self.mask | other.mask, self.score + other.score)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One meaning the query asks for: any of its alternatives (a term or a phrase).
+
+    "MLA" becomes a concept whose alternatives are ``("mla",)``, ``("mutual",
+    "legal", "assist")``, ``("mutual", "assist")`` ...; ``label`` is what the
+    user typed and ``shown`` how the reading is written back.
+    """
+
+    label: str
+    alternatives: tuple[tuple[str, ...], ...]
+    shown: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        shown = list({s.lower(): s for s in reversed(self.shown)}.values())[::-1]
+        if len(shown) <= 1:
+            return self.label
+        return "(" + " OR ".join(_quoted(s) for s in shown) + ")"
+
+    @property
+    def terms(self) -> set[str]:
+        return {t for alternative in self.alternatives for t in alternative}
+
+
+@dataclass(frozen=True)
+class Prefixed:
+    """A prefix and the index terms it was expanded to (at most MAX_PREFIX_TERMS)."""
+
+    label: str
+    expansion: tuple[str, ...]
+    capped: bool
+
+    def render(self) -> str:
+        return f"{self.label}*"
+
+    @property
+    def terms(self) -> set[str]:
+        return set(self.expansion)
+
+
+class Synonyms:
+    """Equivalent phrasings from the themes vocabulary, matched on index terms."""
+
+    def __init__(self, groups: list[tuple[str, ...]]) -> None:
+        self.groups: list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = []
+        self.members: dict[tuple[str, ...], int] = {}
+        for group in groups:
+            alternatives = tuple(dict.fromkeys(s for s in map(stems, group) if s))
+            self.groups.append((group, alternatives))
+            for alternative in alternatives:
+                self.members.setdefault(alternative, len(self.groups) - 1)
+        self.longest = max((len(m) for m in self.members), default=0)
+
+    def concepts(self, typed: list[str]) -> list[Concept]:
+        """Group the typed words into concepts, longest synonym phrase first."""
+        sequence = [(t, i) for i, word in enumerate(typed) for t in stems(word)]
+        concepts: list[Concept] = []
+        at = 0
+        while at < len(sequence):
+            found = self._match(sequence, at)
+            if found is None:
+                word_index = sequence[at][1]
+                taken = [t for t, i in sequence[at:] if i == word_index]
+                concepts.append(Concept(typed[word_index], (tuple(taken),)))
+                at += len(taken)
+                continue
+            length, group = found
+            first, last = sequence[at][1], sequence[at + length - 1][1]
+            names, alternatives = self.groups[group]
+            label = " ".join(typed[first : last + 1])
+            concepts.append(Concept(label, alternatives, (label, *names)))
+            at += length
+        return concepts
+
+    def _match(self, sequence: list[tuple[str, int]], at: int) -> tuple[int, int] | None:
+        for length in range(min(self.longest, len(sequence) - at), 0, -1):
+            window = sequence[at : at + length]
+            # a synonym must cover whole typed words, never half of "cross-border"
+            if at + length < len(sequence) and sequence[at + length][1] == window[-1][1]:
+                continue
+            if at > 0 and sequence[at - 1][1] == window[0][1]:
+                continue
+            group = self.members.get(tuple(t for t, _ in window))
+            if group is not None:
+                return length, group
+        return None
+
+
+class Matcher:
+    """Evaluates query trees against one index; shared by the threads of a worker."""
+
+    def __init__(self, searcher: WhooshSearcher, columns: Columns, synonyms: Synonyms) -> None:
+        self.searcher = searcher
+        self.reader: IndexReader = searcher.reader()
+        self.columns = columns
+        self.synonyms = synonyms
+        self.n = columns.n
+        self._whoosh = threading.Lock()  # Whoosh's readers are not thread-safe
+        self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(20_000)
+        self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(2_000)
+        self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(2_000)
+        self.deadline = float("inf")
+
+    # Building blocks ----------------------------------------------------------------
+
+    def nothing(self) -> Match:
+        return Match(np.zeros(self.n, dtype=bool), np.zeros(self.n))
+
+    def everything(self) -> Match:
+        return Match(self.columns.alive.copy(), np.zeros(self.n))
+
+    def term(self, term: str) -> Match:
+        """One index term in every weighted field, BM25F-scored."""
+        score = np.zeros(self.n)
+        for field in FIELD_WEIGHTS:
+            ids, scores = self.field_term(field, term)
+            score[ids] += scores
+        return Match(score > 0, score)
+
+    def field_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._postings.get_or_make((field, term), lambda: self._read_term(field, term))
+
+    def _read_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        self.check_time()
+        with self._whoosh:
+            if (field, term) not in self.reader:
+                return np.zeros(0, dtype=np.int64), np.zeros(0)
+            postings = self.reader.postings(field, term)
+            ids, weights = [], []
+            while postings.is_active():
+                ids.append(postings.id())
+                weights.append(postings.weight())
+                postings.next()
+            idf = self.searcher.idf(field, term)
+        docnums = np.array(ids, dtype=np.int64)
+        tf = np.array(weights, dtype=np.float64)
+        length = self.columns.lengths[field][docnums]
+        norm = (1 - B) + B * length / self.columns.average_length[field]
+        scores = idf * tf * (K1 + 1) / (tf + K1 * norm) * FIELD_WEIGHTS[field]
+        return docnums, scores
+
+    def phrase(self, terms: tuple[str, ...]) -> Match:
+        """The terms next to each other, in this order, in any weighted field."""
+        parts = [self.term(t) for t in terms]
+        combined = parts[0]
+        for part in parts[1:]:
+            combined = combined & part
+        if not combined.mask.any():
+            return combined
+        mask = combined.mask & self._phrase_mask(terms)
+        return Match(mask, np.where(mask, combined.score, 0.0))
+
+    def _phrase_mask(self, terms: tuple[str, ...]) -> np.ndarray:
+        def positions() -> np.ndarray:
+            self.check_time()
+            mask = np.zeros(self.n, dtype=bool)
+            with self._whoosh:
+                for field in FIELD_WEIGHTS:
+                    docnums = list(WhooshPhrase(field, list(terms)).docs(self.searcher))
+                    mask[docnums] = True
+            return mask
+
+        return self._phrases.get_or_make(terms, positions)
+
+    def concept(self, concept: Concept, *, combine: str = "max") -> Match:
+        """Any of the concept's alternatives: the best one's score ("max"), or all ("sum").
+
+        A phrase's score is its terms' mean, so that equivalent phrasings weigh alike
+        ("MLA" against "mutual assistance in criminal matters").
+        """
+        result: Match | None = None
+        for alternative in concept.alternatives:
+            match = self.term(alternative[0]) if len(alternative) == 1 else self.phrase(alternative)
+            if len(concept.alternatives) > 1 and len(alternative) > 1:
+                match = Match(match.mask, match.score / len(alternative))
+            if result is None:
+                result = match
+            elif combine == "max":
+                result = Match(result.mask | match.mask, np.maximum(result.score, match.score))
+            else:
+                result = result | match
+        return result if result is not None else self.nothing()
+
+    def prefix(self, text: str) -> Prefixed:
+        expansion, capped = self._prefixes.get_or_make(text, lambda: self._expand(text))
+        return Prefixed(text, expansion, capped)
+
+    def _expand(self, text: str) -> tuple[tuple[str, ...], bool]:
+        """The most frequent index terms starting with the prefix, at most MAX_PREFIX_TERMS."""
+        starts = {fold(text)} | ({stem(text)} - {None})
+        candidates: dict[str, int] = {}
+        with self._whoosh:
+            for start in starts:
+                for field in ("text", "section", "title"):
+                    for count, term in enumerate(self.reader.expand_prefix(field, start)):
+                        if count >= PREFIX_CANDIDATES:
+                            break
+                        candidates[term] = max(
+                            candidates.get(term, 0), self.reader.doc_frequency(field, term)
+                        )
+        ranked = sorted(candidates, key=lambda t: (-candidates[t], t))
+        return tuple(ranked[:MAX_PREFIX_TERMS]), len(ranked) > MAX_PREFIX_TERMS
+
+    def prefixed(self, prefixed: Prefixed) -> Match:
+        result = self.nothing()
+        for term in prefixed.expansion:
+            self.check_time()
+            result = result | self.term(term)
+        return result
+
+    def check_time(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise QueryTimeout("the query took longer than its time limit")
+
+    # Filters --------------------------------------------------------------------------
+
+    def field_filter(self, field: str, value: str) -> np.ndarray:
+        columns = self.columns
+        if field == "kind":
+            return columns.kind_mask(value)
+        if field == "source":
+            return columns.source_mask(value)
+        return columns.speaker_mask(value)
+
+    def years(self, start: int, end: int) -> np.ndarray:
+        return (self.columns.years >= start) & (self.columns.years <= end)
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if len(stems(text)) > 1 or " " in text else text
+
+
+@dataclass
+class Columns:
+    """Per-passage values kept in memory as arrays, indexed by docnum."""
+
+    n: int
+    ids: list[str]
+    sources: list[str]  # source id per docnum
+    source_names: list[str]  # distinct, in document (manifest) order
+    source_codes: np.ndarray
+    kind_names: list[str]
+    kind_codes: np.ndarray
+    years: np.ndarray
+    order: np.ndarray  # document order: rank of (source order, position)
+    alive: np.ndarray
+    metadata_only: np.ndarray
+    speakers: list[tuple[str, ...]]
+    lengths: dict[str, np.ndarray]
+    average_length: dict[str, float]
+
+    def kind_mask(self, value: str) -> np.ndarray:
+        if value not in self.kind_names:
+            return np.zeros(self.n, dtype=bool)
+        return self.kind_codes == self.kind_names.index(value)
+
+    def source_mask(self, value: str) -> np.ndarray:
+        if value not in self.source_names:
+            return np.zeros(self.n, dtype=bool)
+        return self.source_codes == self.source_names.index(value)
+
+    def speaker_mask(self, value: str) -> np.ndarray:
+        wanted = value.lower()
+        mask = np.zeros(self.n, dtype=bool)
+        for docnum, names in enumerate(self.speakers):
+            if names and any(wanted in name.lower() for name in names):
+                mask[docnum] = True
+        return mask
+
+
+def read_columns(searcher: WhooshSearcher, source_order: list[str]) -> Columns:
+    """Load the per-passage arrays of an index (once per published generation)."""
+    reader = searcher.reader()
+    n = reader.doc_count_all()
+    stored = [reader.stored_fields(d) if not reader.is_deleted(d) else {} for d in range(n)]
+    ranks = {source: i for i, source in enumerate(source_order)}
+    sources = [s.get("source", "") for s in stored]
+    source_names = [s for s in source_order if s in set(sources)]
+    source_names += sorted(set(sources) - set(source_names))
+    kinds = [s.get("kind", "") for s in stored]
+    kind_names = sorted(set(kinds))
+    order_keys = [
+        (ranks.get(sources[d], len(ranks)), stored[d].get("position", 0)) for d in range(n)
+    ]
+    order = np.empty(n, dtype=np.int64)
+    order[sorted(range(n), key=order_keys.__getitem__)] = np.arange(n)
+    lengths = {
+        field: np.array([reader.doc_field_length(d, field, 0) for d in range(n)], dtype=np.float64)
+        for field in FIELD_WEIGHTS
+    }
+    return Columns(
+        n=n,
+        ids=[s.get("id", "") for s in stored],
+        sources=sources,
+        source_names=source_names,
+        source_codes=np.array([source_names.index(s) for s in sources], dtype=np.int32),
+        kind_names=kind_names,
+        kind_codes=np.array([kind_names.index(k) for k in kinds], dtype=np.int32),
+        years=np.array([s.get("year", 0) for s in stored], dtype=np.int32),
+        order=order,
+        alive=np.array([bool(s) for s in stored], dtype=bool),
+        metadata_only=np.array([bool(s.get("metadata_only")) for s in stored], dtype=bool),
+        speakers=[tuple(filter(None, s.get("speaker", "").split(","))) for s in stored],
+        lengths=lengths,
+        average_length={f: searcher.avg_field_length(f) or 1.0 for f in FIELD_WEIGHTS},
+    )

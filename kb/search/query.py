@@ -1,0 +1,323 @@
+"""The query language: what a user types, read into a small tree.
+
+    safeguards jurisdiction        plain words (all of them first, else any)
+    "production order"             a phrase
+    MLA OR "mutual assistance"     AND / OR / NOT, parentheses, -word
+    preserv*                       a prefix
+    kind:treaty source:coe-ets-185 speaker:"jane doe" year:2016..2021   field filters
+
+Reading never fails: unbalanced quotes or parentheses, lone operators, too deep a
+nesting or too many terms make the whole query read as plain words instead, and
+:class:`ParsedQuery.notes` says so. Control characters and symbols are dropped.
+Only the tree is built here; what its words mean (stems, synonyms) is the
+matcher's business.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from kb.search.terms import WORD
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 24
+MAX_DEPTH = 12
+FIELDS = ("kind", "source", "year", "speaker")
+OPERATORS = {"AND", "OR", "NOT"}
+
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<open>\()
+    | (?P<close>\))
+    | (?P<field>(?i:kind|source|year|speaker):(?:"[^"]*"|[^\s()"]+))
+    | (?P<phrase>"[^"]*")
+    | (?P<quote>")
+    | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–|to)\s*(\d{4}))?$")
+
+
+# The tree ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word as typed; one that analyses into several terms ("cross-border") is a phrase."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+
+
+@dataclass(frozen=True)
+class Prefix:
+    text: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``kind:``, ``source:`` or ``speaker:`` with its value, lower-cased."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Years:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True)
+class All:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Any:
+    nodes: tuple[Node, ...]
+
+
+Node = Word | Phrase | Prefix | Filter | Years | Not | All | Any
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The tree of a query (None when nothing searchable is left), and how it was read.
+
+    ``plain`` means only words, with no operator, phrase, prefix or filter: the
+    matcher then ranks passages with all the words first and falls back to any
+    word, and expands synonyms.
+    """
+
+    text: str
+    node: Node | None
+    plain: bool
+    notes: tuple[str, ...] = field(default=())
+
+
+class QuerySyntaxError(ValueError):
+    """Why a query cannot be read as written (it is then read as plain words)."""
+
+
+# Reading --------------------------------------------------------------------------------
+
+
+def parse(text: str) -> ParsedQuery:
+    """Read ``text``; never raises."""
+    notes: list[str] = []
+    cleaned = clean(text)
+    if len(cleaned) > MAX_QUERY_CHARS:
+        cleaned = cleaned[:MAX_QUERY_CHARS]
+        notes.append(f"only the first {MAX_QUERY_CHARS} characters of the query were read")
+    try:
+        node = _Parser(_tokens(cleaned)).parse()
+    except QuerySyntaxError as error:
+        notes.append(f"{error}; the query was read as plain words")
+        return _plain_words(text, cleaned, notes)
+    return ParsedQuery(text, node, _is_plain(node), tuple(notes))
+
+
+def clean(text: str) -> str:
+    """``text`` without control characters, symbols (emoji) or odd spaces; quotes made straight."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", text).translate(_QUOTES):
+        category = unicodedata.category(char)
+        if (category[0] in "CS" and char not in "\"'*-+:.$%#§&") or category[0] == "Z":
+            kept.append(" ")
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def _plain_words(text: str, cleaned: str, notes: list[str]) -> ParsedQuery:
+    found = [w for w in WORD.findall(cleaned) if w not in OPERATORS]
+    if len(found) > MAX_TERMS:
+        found = found[:MAX_TERMS]
+        notes.append(f"only the first {MAX_TERMS} words were searched")
+    node = _join([Word(w) for w in found])
+    return ParsedQuery(text, node, True, tuple(notes))
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "space"
+        if kind == "quote":
+            raise QuerySyntaxError("a quotation mark is not closed")
+        if kind != "space":
+            tokens.append((kind, match.group()))
+    return tokens
+
+
+def _is_plain(node: Node | None) -> bool:
+    if isinstance(node, Word):
+        return True
+    return isinstance(node, All) and all(isinstance(n, Word) for n in node.nodes)
+
+
+def _join(nodes: list[Node]) -> Node | None:
+    if not nodes:
+        return None
+    return nodes[0] if len(nodes) == 1 else All(tuple(nodes))
+
+
+class _Parser:
+    """Recursive descent over the tokens, bounded in depth and in terms.
+
+    query := or ; or := and ("OR" and)* ; and := unary ("AND"? unary)*
+    unary := "NOT" unary | "-" atom | atom ; atom := "(" or ")" | phrase | field | word
+    """
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.at = 0
+        self.depth = 0
+        self.terms = 0
+
+    def parse(self) -> Node | None:
+        if not self.tokens:
+            return None
+        node = self.or_()
+        if self.at < len(self.tokens):
+            raise QuerySyntaxError("a closing parenthesis has no opening one")
+        return node
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def is_operator(self, name: str) -> bool:
+        token = self.peek()
+        return token is not None and token == ("word", name)
+
+    def or_(self) -> Node:
+        nodes = [self.and_()]
+        while self.is_operator("OR"):
+            self.at += 1
+            nodes.append(self.and_())
+        return nodes[0] if len(nodes) == 1 else Any(tuple(nodes))
+
+    def and_(self) -> Node:
+        nodes = [self.unary()]
+        while (token := self.peek()) is not None and token[0] != "close":
+            if self.is_operator("OR"):
+                break
+            if self.is_operator("AND"):
+                self.at += 1
+            nodes.append(self.unary())
+        return nodes[0] if len(nodes) == 1 else All(tuple(nodes))
+
+    def unary(self) -> Node:
+        if self.is_operator("NOT"):
+            self.at += 1
+            return Not(self.unary())
+        token = self.peek()
+        if token is not None and token[0] == "word" and token[1].startswith("-"):
+            rest = token[1].lstrip("-")
+            if rest:
+                self.tokens[self.at] = ("word", rest)
+                return Not(self.atom())
+        return self.atom()
+
+    def atom(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise QuerySyntaxError("an operator has nothing after it")
+        kind, text = token
+        self.at += 1
+        if kind == "open":
+            return self.group()
+        if kind == "close":
+            raise QuerySyntaxError("a closing parenthesis has no opening one")
+        if kind == "word" and text in OPERATORS:
+            raise QuerySyntaxError(f"{text} has nothing before it")
+        self.count_term()
+        if kind == "phrase":
+            return Phrase(text.strip('"').strip())
+        if kind == "field":
+            return _field(text)
+        return _word(text)
+
+    def group(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"parentheses are nested more than {MAX_DEPTH} deep")
+        if self.peek() is None or self.peek()[0] == "close":  # type: ignore[index]
+            raise QuerySyntaxError("a parenthesis is empty or not closed")
+        node = self.or_()
+        if self.peek() != ("close", ")"):
+            raise QuerySyntaxError("a parenthesis is not closed")
+        self.at += 1
+        self.depth -= 1
+        return node
+
+    def count_term(self) -> None:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise QuerySyntaxError(f"the query has more than {MAX_TERMS} terms")
+
+
+def _word(text: str) -> Node:
+    text = text.lstrip("+")
+    if text.endswith("*") and WORD.fullmatch(text.rstrip("*")):
+        return Prefix(text.rstrip("*"))
+    return Word(text)
+
+
+def _field(text: str) -> Node:
+    name, _, value = text.partition(":")
+    name, value = name.lower(), value.strip('"').strip()
+    if name == "year":
+        match = _YEARS.match(value)
+        if match is None:
+            return Word(text)
+        start = int(match.group(1))
+        end = int(match.group(2) or start)
+        return Years(min(start, end), max(start, end))
+    if not value:
+        return Word(name)
+    return Filter(name, value.lower())
+
+
+# Writing back -----------------------------------------------------------------------------
+
+
+def render(node: Node | None) -> str:
+    """The query as it was read, in the query language itself."""
+    if node is None:
+        return ""
+    if isinstance(node, Word):
+        return node.text
+    if isinstance(node, Phrase):
+        return f'"{node.text}"'
+    if isinstance(node, Prefix):
+        return f"{node.text}*"
+    if isinstance(node, Filter):
+        value = f'"{node.value}"' if " " in node.value else node.value
+        return f"{node.field}:{value}"
+    if isinstance(node, Years):
+        span = str(node.start) if node.start == node.end else f"{node.start}..{node.end}"
+        return f"year:{span}"
+    if isinstance(node, Not):
+        return f"NOT {_grouped(node.node)}"
+    joint = " AND " if isinstance(node, All) else " OR "
+    return joint.join(_grouped(n) for n in node.nodes)
+
+
+def _grouped(node: Node) -> str:
+    text = render(node)
+    return f"({text})" if isinstance(node, All | Any) else text

@@ -1,0 +1,67 @@
+"""What a search asks for, and the limits every search is held to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_PER_PAGE = 100
+MAX_DEPTH = 10_000  # page × per_page: how deep into the results one may page
+DEFAULT_PER_PAGE = 10
+SORTS = ("relevance", "year_desc", "year_asc")
+FACETS = ("kind", "source", "year", "speaker")
+
+
+class InvalidRequest(ValueError):
+    """A parameter out of range or unknown; ``param`` names it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search: the query, the filters (values within a filter are alternatives), paging.
+
+    An empty ``q`` browses: passages in document order, or by the theme when one is given.
+    """
+
+    q: str = ""
+    kinds: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    speakers: tuple[str, ...] = ()
+    theme: str | None = None
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    sort: str = "relevance"
+    snippets: bool = True
+
+    def check_paging(self) -> None:
+        if self.page < 1:
+            raise InvalidRequest("page", "page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise InvalidRequest("per_page", f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if self.page * self.per_page > MAX_DEPTH:
+            raise InvalidRequest(
+                "page", f"page × per_page must be at most {MAX_DEPTH}; narrow the search instead"
+            )
+        if self.sort not in SORTS:
+            raise InvalidRequest("sort", f"sort must be one of {', '.join(SORTS)}")
+
+    @property
+    def filters(self) -> dict[str, object]:
+        """The filters that are set, as the response echoes them."""
+        found: dict[str, object] = {}
+        if self.kinds:
+            found["kind"] = list(self.kinds)
+        if self.sources:
+            found["source"] = list(self.sources)
+        if self.years:
+            found["year"] = list(self.years)
+        if self.speakers:
+            found["speaker"] = list(self.speakers)
+        if self.theme:
+            found["theme"] = self.theme
+        return found

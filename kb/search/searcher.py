@@ -1,0 +1,528 @@
+"""The one search function: a query, filters, a page and a sort in; hits, facets and more out.
+
+A :class:`Searcher` belongs to one published generation and is shared by every
+request a worker serves while that generation is current; it keeps the index
+open, the per-passage arrays, and caches of postings, snippets and whole results.
+:func:`search` is what the API, the pages and the CLI call.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+from whoosh.index import Index
+
+from kb.models import Document, Passage
+from kb.search import query as q
+from kb.search.matching import (
+    LRU,
+    Concept,
+    Match,
+    Matcher,
+    Prefixed,
+    QueryTimeout,
+    Synonyms,
+    read_columns,
+)
+from kb.search.query import ParsedQuery, parse, render
+from kb.search.request import FACETS, InvalidRequest, SearchRequest
+from kb.search.snippets import AnalysedText, snippet
+from kb.search.spelling import Spelling
+from kb.search.terms import WORD, stems
+from kb.search.themes import Theme, Vocabulary
+
+TIME_LIMIT = 0.5  # seconds per query
+ENOUGH_WITH_ALL_WORDS = 3  # fewer passages with all the words: rank by any word instead
+THEME_BOOST = 0.5
+METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
+MAX_SPEAKER_FACETS = 20
+_ARTICLE = re.compile(r"\b(?:article|art\.?)\s*(\d{1,3})\b", re.IGNORECASE)
+
+__all__ = ["Hit", "QueryTimeout", "SearchResult", "Searcher"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage found. ``passage`` is None for a document known by its metadata only."""
+
+    id: str
+    document: Document
+    passage: Passage | None
+    score: float
+    snippet: str
+    matched_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    request: SearchRequest
+    read_as: str
+    mode: str  # "all", "any", "boolean" or "browse"
+    notes: tuple[str, ...]
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    searched_instead: str | None
+    took_ms: float
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.request.per_page)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A query made ready to match: its matches, how it reads, which terms to mark."""
+
+    match: Match | None  # None: browse, no query
+    coordination: np.ndarray | None
+    pinned: np.ndarray | None
+    named: np.ndarray | None
+    read_as: str
+    mode: str
+    notes: tuple[str, ...]
+    marked: frozenset[str]
+
+
+class Searcher:
+    """Searches one published generation of the index."""
+
+    def __init__(self, index: Index, documents: dict[str, Document], vocabulary: Vocabulary):
+        self.documents = documents
+        self.vocabulary = vocabulary
+        self.whoosh = index.searcher()
+        self.columns = read_columns(self.whoosh, list(documents))
+        self.matcher = Matcher(self.whoosh, self.columns, Synonyms(vocabulary.synonym_groups()))
+        self.spelling = Spelling(self.whoosh.reader(), self.matcher._whoosh)
+        self.records = [self._record(id_) for id_ in self.columns.ids]
+        self.articles = self._articles()
+        self.aliases = self._aliases()
+        self._analysed: LRU[int, AnalysedText] = LRU(4_000)
+        self._results: LRU[SearchRequest, SearchResult] = LRU(2_000)
+        self._themes: LRU[str, Match] = LRU(100)
+
+    # The search ----------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        self.check(request)
+        result = self._results.get(request)
+        if result is None:
+            self.matcher.deadline = started + TIME_LIMIT
+            result = self._results.put(request, self._search(request))
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return replace(result, took_ms=took)
+
+    def check(self, request: SearchRequest) -> None:
+        request.check_paging()
+        for kind in request.kinds:
+            if kind not in _known_kinds():
+                raise InvalidRequest("kind", f"unknown kind {kind!r}; one of {_known_kinds()}")
+        for source in request.sources:
+            if source not in self.documents:
+                raise InvalidRequest("source", f"unknown source {source!r}; see /api/sources")
+        if request.theme is not None and self.vocabulary.get(request.theme) is None:
+            known = ", ".join(self.vocabulary.themes)
+            raise InvalidRequest("theme", f"unknown theme {request.theme!r}; one of {known}")
+
+    def _search(self, request: SearchRequest) -> SearchResult:
+        parsed = parse(request.q)
+        result = self._answer(request, parsed)
+        suggestion = self.suggest(parsed)
+        if result.total == 0 and suggestion:
+            instead = self._answer(request, parse(suggestion))
+            note = f"no passage matched {request.q!r}; showing results for {suggestion!r}"
+            return replace(
+                instead,
+                notes=(*result.notes, note),
+                suggestion=suggestion,
+                searched_instead=suggestion,
+            )
+        theme = self._theme_named(parsed) if result.total == 0 and not request.theme else None
+        if theme is not None:
+            instead = self._answer(replace(request, q="", theme=theme.id), parse(""))
+            note = f"no passage matched {request.q!r}; showing the theme {theme.label!r}"
+            return replace(instead, request=request, notes=(*result.notes, note))
+        return replace(result, suggestion=suggestion)
+
+    def _theme_named(self, parsed: ParsedQuery) -> Theme | None:
+        """The theme whose label or one of whose phrases the whole query is."""
+        wanted = stems(parsed.text)
+        if not wanted:
+            return None
+        for theme in self.vocabulary.themes.values():
+            if any(stems(term) == wanted for term in theme.terms):
+                return theme
+        return None
+
+    def _answer(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
+        reading = self.read(parsed)
+        theme = self.vocabulary.get(request.theme) if request.theme else None
+        base, score = self._base(reading, theme)
+        filters = self._filters(request)
+        selected = base & _all(filters.values(), self.columns.n)
+        facets = self._facets(base, filters)
+        ranked = self._rank(selected, score, reading, request.sort)
+        start = (request.page - 1) * request.per_page
+        page = ranked[start : start + request.per_page]
+        hits = tuple(self._hit(int(d), float(score[d]), reading, request) for d in page)
+        return SearchResult(
+            request=request,
+            read_as=reading.read_as,
+            mode=reading.mode,
+            notes=reading.notes,
+            total=int(selected.sum()),
+            hits=hits,
+            facets=facets,
+            suggestion=None,
+            searched_instead=None,
+            took_ms=0.0,
+        )
+
+    # Reading the query ---------------------------------------------------------------------
+
+    def read(self, parsed: ParsedQuery) -> _Reading:
+        if parsed.node is None:
+            return _Reading(None, None, None, None, "", "browse", parsed.notes, _NONE)
+        if parsed.plain:
+            return self._read_plain(parsed)
+        marked: set[str] = set()
+        match, shown = self._boolean(parsed.node, marked)
+        reading = _Reading(
+            match, None, None, None, shown, "boolean", parsed.notes, frozenset(marked)
+        )
+        return reading
+
+    def _read_plain(self, parsed: ParsedQuery) -> _Reading:
+        text = q.clean(parsed.text)
+        notes = list(parsed.notes)
+        named_only = self._named_only(text)
+        if named_only:
+            mask = _any((self.columns.source_mask(s) for s in named_only), self.columns.n)
+            notes.append("the query names an instrument: its passages in document order")
+            match = Match(mask, np.zeros(self.columns.n))
+            return _Reading(match, None, None, None, text, "browse", tuple(notes), _NONE)
+        pinned, text = self._pinned(text, notes)
+        typed = [w for w in WORD.findall(text) if w not in q.OPERATORS]
+        concepts = self.matcher.synonyms.concepts(typed)
+        if pinned is not None and not concepts:
+            concepts = [self._article_phrase(parsed.text)]
+        named = self._named_mask(parsed.text)
+        if not concepts:
+            notes.append("the query has only very common words; nothing was searched")
+            nothing = self.matcher.nothing()
+            return _Reading(nothing, None, pinned, named, "", "all", tuple(notes), _NONE)
+        matches = [self.matcher.concept(c) for c in concepts]
+        coordination = np.sum([m.mask for m in matches], axis=0)
+        score = np.sum([m.score for m in matches], axis=0)
+        every = coordination == len(concepts)
+        marked = frozenset(t for c in concepts for t in c.terms)
+        shown = [c.render() for c in concepts]
+        if len(typed) == 1 or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
+            match = Match(every, np.where(every, score, 0.0))
+            read_as = " AND ".join(shown)
+            return _Reading(match, coordination, pinned, named, read_as, "all", (*notes,), marked)
+        notes.append(
+            "no passage has all the words; passages with most of them come first"
+            if not every.any()
+            else "few passages have all the words; passages with some of them follow"
+        )
+        loose = [
+            self.matcher.concept(c) for w in typed for c in self.matcher.synonyms.concepts([w])
+        ]
+        loose_coordination = np.sum([m.mask for m in loose], axis=0)
+        coordination = coordination * 100 + loose_coordination
+        score = score + 0.5 * np.sum([m.score for m in loose], axis=0)
+        match = Match(coordination > 0, score)
+        read_as = " OR ".join(dict.fromkeys([*shown, *(w for w in typed if stems(w))]))
+        return _Reading(match, coordination, pinned, named, read_as, "any", tuple(notes), marked)
+
+    def _named_mask(self, text: str) -> np.ndarray | None:
+        """Passages of the instruments the query names by an alias ("Convention 108")."""
+        sources = self._named_sources(text)
+        if not sources:
+            return None
+        return _any((self.columns.source_mask(s) for s in sources), self.columns.n)
+
+    def _pinned(self, text: str, notes: list[str]) -> tuple[np.ndarray | None, str]:
+        """Articles the query names ("Art. 32 Budapest Convention") come first."""
+        numbers = _ARTICLE.findall(text)
+        if not numbers:
+            return None, text
+        sources = self._named_sources(text)
+        pinned = np.zeros(self.columns.n, dtype=bool)
+        for number in numbers:
+            for docnum in self.articles.get(number, ()):
+                if not sources or self.columns.sources[docnum] in sources:
+                    pinned[docnum] = True
+        if pinned.any():
+            names = ", ".join(f"Article {n}" for n in dict.fromkeys(numbers))
+            notes.append(f"{names} named: that article comes first")
+        remaining = _ARTICLE.sub(" ", text)
+        return pinned, remaining
+
+    def _article_phrase(self, text: str) -> Concept:
+        number = _ARTICLE.findall(text)[0]
+        return Concept(f"Article {number}", (stems(f"article {number}"),))
+
+    def _named_only(self, text: str) -> set[str]:
+        """The sources whose name is the whole query ("Budapest Convention")."""
+        return {source for pattern, source in self.aliases if pattern.fullmatch(text)}
+
+    def _named_sources(self, text: str) -> set[str]:
+        return {source for pattern, source in self.aliases if pattern.search(text)}
+
+    def _boolean(self, node: q.Node, marked: set[str]) -> tuple[Match | None, str]:
+        """Evaluate a query tree; returns None for a part with nothing searchable."""
+        self.matcher.check_time()
+        if isinstance(node, q.Word | q.Phrase):
+            return self._words(node, marked)
+        if isinstance(node, q.Prefix):
+            prefixed: Prefixed = self.matcher.prefix(node.text)
+            marked |= prefixed.terms
+            return self.matcher.prefixed(prefixed), prefixed.render()
+        if isinstance(node, q.Filter):
+            mask = self.matcher.field_filter(node.field, node.value)
+            return Match(mask, np.zeros(self.columns.n)), render(node)
+        if isinstance(node, q.Years):
+            return Match(
+                self.matcher.years(node.start, node.end), np.zeros(self.columns.n)
+            ), render(node)
+        if isinstance(node, q.Not):
+            inner, shown = self._boolean(node.node, set())
+            if inner is None:
+                return None, ""
+            return Match(~inner.mask & self.columns.alive, np.zeros(self.columns.n)), f"NOT {shown}"
+        return self._compound(node, marked)
+
+    def _words(self, node: q.Word | q.Phrase, marked: set[str]) -> tuple[Match | None, str]:
+        if isinstance(node, q.Phrase):
+            terms = stems(node.text)
+            concepts = [Concept(f'"{node.text}"', (terms,))] if terms else []
+        else:
+            concepts = self.matcher.synonyms.concepts([node.text])
+        concepts = [c for c in concepts if c.alternatives[0]]
+        if not concepts:
+            return None, ""
+        result = self.matcher.concept(concepts[0])
+        for concept in concepts[1:]:
+            result = result & self.matcher.concept(concept)
+        for concept in concepts:
+            marked |= concept.terms
+        return result, " ".join(c.render() for c in concepts)
+
+    def _compound(self, node: q.All | q.Any, marked: set[str]) -> tuple[Match | None, str]:
+        parts = [self._boolean(n, marked) for n in node.nodes]
+        parts = [(m, s) for m, s in parts if m is not None]
+        if not parts:
+            return None, ""
+        result = parts[0][0]
+        for match, _ in parts[1:]:
+            result = result & match if isinstance(node, q.All) else result | match
+        joint = " AND " if isinstance(node, q.All) else " OR "
+        shown = joint.join(s if len(parts) == 1 else _grouped(s) for _, s in parts)
+        return result, shown
+
+    # Filters, facets, ranking ------------------------------------------------------------
+
+    def _base(self, reading: _Reading, theme: Theme | None) -> tuple[np.ndarray, np.ndarray]:
+        """The passages the query (and theme) select before the facet filters, with scores."""
+        columns = self.columns
+        if reading.match is None:
+            mask, score = columns.alive.copy(), np.zeros(columns.n)
+        else:
+            mask, score = reading.match.mask & columns.alive, reading.match.score
+        if reading.pinned is not None:
+            mask = mask | reading.pinned
+        score = score * np.where(columns.metadata_only, METADATA_ONLY_WEIGHT, 1.0)
+        if theme is not None:
+            by_theme = self.theme_match(theme)
+            mask = mask & by_theme.mask
+            weight = 1.0 if reading.match is None else THEME_BOOST
+            score = score + weight * by_theme.score
+        return mask, score
+
+    def theme_match(self, theme: Theme) -> Match:
+        def make() -> Match:
+            alternatives = tuple(dict.fromkeys(s for s in map(stems, theme.terms) if s))
+            return self.matcher.concept(Concept(theme.label, alternatives), combine="sum")
+
+        return self._themes.get_or_make(theme.id, make)
+
+    def _filters(self, request: SearchRequest) -> dict[str, np.ndarray]:
+        matcher, n = self.matcher, self.columns.n
+        filters: dict[str, np.ndarray] = {}
+        if request.kinds:
+            filters["kind"] = _any((matcher.field_filter("kind", k) for k in request.kinds), n)
+        if request.sources:
+            filters["source"] = _any(
+                (matcher.field_filter("source", s) for s in request.sources), n
+            )
+        if request.years:
+            filters["year"] = matcher.years(*request.years)
+        if request.speakers:
+            masks = (matcher.field_filter("speaker", s) for s in request.speakers)
+            filters["speaker"] = _any(masks, n)
+        return filters
+
+    def _facets(
+        self, base: np.ndarray, filters: dict[str, np.ndarray]
+    ) -> dict[str, dict[str, int]]:
+        """Counts per facet value, each under every filter but its own."""
+        columns = self.columns
+        facets: dict[str, dict[str, int]] = {}
+        for facet in FACETS:
+            others = [mask for name, mask in filters.items() if name != facet]
+            mask = base & _all(others, columns.n)
+            if facet == "kind":
+                facets["kind"] = _named_counts(columns.kind_codes[mask], columns.kind_names)
+            elif facet == "source":
+                facets["source"] = _named_counts(columns.source_codes[mask], columns.source_names)
+            elif facet == "year":
+                years, counts = np.unique(columns.years[mask], return_counts=True)
+                pairs = zip(years[::-1], counts[::-1], strict=True)
+                facets["year"] = {str(y): int(c) for y, c in pairs}
+            else:
+                speakers = Counter(s for d in np.flatnonzero(mask) for s in columns.speakers[d])
+                if speakers:
+                    facets["speaker"] = dict(speakers.most_common(MAX_SPEAKER_FACETS))
+        return facets
+
+    def _rank(
+        self, selected: np.ndarray, score: np.ndarray, reading: _Reading, sort: str
+    ) -> np.ndarray:
+        """The selected docnums in the requested order."""
+        columns = self.columns
+        chosen = np.flatnonzero(selected)
+        keys = [columns.order[chosen]]  # np.lexsort: the last key sorts first
+        if reading.match is not None or np.any(score[chosen]):
+            keys.append(-score[chosen])
+            if reading.named is not None:
+                keys.append(-reading.named[chosen].astype(np.int8))
+            if reading.coordination is not None:
+                keys.append(-reading.coordination[chosen])
+            if reading.pinned is not None:
+                keys.append(-reading.pinned[chosen].astype(np.int8))
+        if sort == "year_desc":
+            keys.append(-columns.years[chosen])
+        elif sort == "year_asc":
+            keys.append(columns.years[chosen])
+        return chosen[np.lexsort(keys)]
+
+    # Hits --------------------------------------------------------------------------------
+
+    def _hit(self, docnum: int, score: float, reading: _Reading, request: SearchRequest) -> Hit:
+        document, passage = self.records[docnum]
+        terms = set(reading.marked)
+        if passage is None:
+            return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", ())
+        text = self._analysed.get_or_make(docnum, lambda: AnalysedText.of(passage.text))
+        label = AnalysedText.of(passage.label)
+        matched = label.surface(label.positions(terms)) + text.surface(text.positions(terms))
+        shown = snippet(text, terms) if request.snippets else ""
+        return Hit(
+            id=self.columns.ids[docnum],
+            document=document,
+            passage=passage,
+            score=round(score, 4),
+            snippet=shown,
+            matched_terms=tuple(dict.fromkeys(matched)),
+        )
+
+    def suggest(self, parsed: ParsedQuery) -> str | None:
+        """The query with its unknown words corrected, or None."""
+        corrections: dict[str, str] = {}
+        for word in _typed_words(parsed):
+            if word not in q.OPERATORS and word not in corrections:
+                corrected = self.spelling.correct(word)
+                if corrected:
+                    corrections[word] = corrected
+        if not corrections:
+            return None
+        pattern = re.compile(
+            r"(?<![\w:])(" + "|".join(map(re.escape, corrections)) + r")(?![\w:*])"
+        )
+        return pattern.sub(lambda m: corrections[m.group(1)], q.clean(parsed.text))
+
+    # Set-up ------------------------------------------------------------------------------
+
+    def _record(self, record_id: str) -> tuple[Document, Passage | None]:
+        source_id, _, anchor = record_id.partition(".")
+        document = self.documents[source_id]
+        for passage in document.passages:
+            if passage.anchor == anchor:
+                return document, passage
+        return document, None
+
+    def _articles(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for docnum, (_, passage) in enumerate(self.records):
+            if passage is not None and passage.anchor.startswith("art-"):
+                found.setdefault(passage.anchor[4:], []).append(docnum)
+        return found
+
+    def _aliases(self) -> list[tuple[re.Pattern[str], str]]:
+        """A pattern per name of each source; "Convention 108" must not match "Convention 108+"."""
+        found = []
+        for document in self.documents.values():
+            source = document.source
+            for name in dict.fromkeys((source.short_title, *source.aliases)):
+                spaced = r"\s+".join(map(re.escape, name.split()))
+                found.append((re.compile(rf"(?<!\w){spaced}(?![\w+])", re.IGNORECASE), source.id))
+        return found
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _known_kinds() -> list[str]:
+    from kb.models import KIND_LABELS
+
+    return list(KIND_LABELS)
+
+
+def _all(masks, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    result = np.ones(n, dtype=bool)
+    for mask in masks:
+        result &= mask
+    return result
+
+
+def _any(masks, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    result = np.zeros(n, dtype=bool)
+    for mask in masks:
+        result |= mask
+    return result
+
+
+def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
+    counts = np.bincount(codes, minlength=len(names))
+    order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
+    return {names[i]: int(counts[i]) for i in order if counts[i]}
+
+
+def _typed_words(parsed: ParsedQuery) -> list[str]:
+    """The words the user typed as words or phrases (not prefixes, filters or operators)."""
+    if parsed.plain:
+        return WORD.findall(q.clean(parsed.text))
+    found: list[str] = []
+    stack = [parsed.node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, q.Word | q.Phrase):
+            found += WORD.findall(node.text)
+        elif isinstance(node, q.Not):
+            stack.append(node.node)
+        elif isinstance(node, q.All | q.Any):
+            stack.extend(node.nodes)
+    return found
+
+
+def _grouped(shown: str) -> str:
+    return f"({shown})" if " AND " in shown or " OR " in shown else shown

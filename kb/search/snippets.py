@@ -1,0 +1,108 @@
+"""Snippets: the best fragments of a passage with the matched words marked.
+
+Fragments are chosen from the whole text (Whoosh's highlighter looks only at the
+first 32K characters and re-analyses the text on every call); each passage's words
+and their index terms are worked out once and cached. The output is HTML: the
+text is escaped and only ``<mark>`` is added, so it is safe to insert as it is.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+
+from kb.search.terms import spans
+
+CONTEXT_WORDS = 12  # words of context before the first mark of a fragment
+FRAGMENT_WORDS = 36
+MAX_FRAGMENTS = 2
+LEAD_CHARS = 240  # shown when no word of the text matched (a title or heading match)
+ELLIPSIS = "…"
+escape = partial(html.escape, quote=False)  # snippets go into element content, never attributes
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    """A text's word spans, and where each index term occurs."""
+
+    text: str
+    spans: list[tuple[int, int, str | None]]
+    where: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, text: str) -> AnalysedText:
+        found = spans(text)
+        where: dict[str, list[int]] = defaultdict(list)
+        for i, (_, _, term) in enumerate(found):
+            if term:
+                where[term].append(i)
+        return cls(text, found, dict(where))
+
+    def positions(self, terms: set[str]) -> list[int]:
+        hits = [i for term in terms & self.where.keys() for i in self.where[term]]
+        hits.sort()
+        return hits
+
+    def surface(self, positions: list[int]) -> list[str]:
+        """The words at ``positions`` as written, lower-cased, each once."""
+        words = (self.text[self.spans[i][0] : self.spans[i][1]].lower() for i in positions)
+        return list(dict.fromkeys(words))
+
+
+def snippet(analysed: AnalysedText, terms: set[str]) -> str:
+    """Up to MAX_FRAGMENTS fragments around the densest matches, as safe HTML."""
+    positions = analysed.positions(terms)
+    if not positions:
+        return _lead(analysed.text)
+    windows = _best_windows(analysed, positions)
+    parts = [_render(analysed, start, end, set(positions)) for start, end in windows]
+    return f" {ELLIPSIS} ".join(parts)
+
+
+def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[int, int]]:
+    """Word ranges [start, end) that hold the most distinct matched terms, in text order."""
+    scored = []
+    right = 0
+    for left, first in enumerate(positions):
+        while right < len(positions) and positions[right] < first + FRAGMENT_WORDS:
+            right += 1
+        inside = positions[left:right]
+        distinct = len({analysed.spans[i][2] for i in inside})
+        scored.append((distinct, len(inside), -first))
+    chosen: list[tuple[int, int]] = []
+    for _, _, negative_first in sorted(scored, reverse=True):
+        first = -negative_first
+        start = max(0, first - CONTEXT_WORDS)
+        end = min(len(analysed.spans), start + FRAGMENT_WORDS + CONTEXT_WORDS)
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+        if len(chosen) == MAX_FRAGMENTS:
+            break
+    return sorted(chosen)
+
+
+def _render(analysed: AnalysedText, start: int, end: int, marked: set[int]) -> str:
+    text, found = analysed.text, analysed.spans
+    begin = 0 if start == 0 else found[start][0]
+    finish = len(text) if end >= len(found) else found[end - 1][1]
+    out = [] if start == 0 else [ELLIPSIS]
+    cursor = begin
+    for i in range(start, min(end, len(found))):
+        if i in marked:
+            s, e, _ = found[i]
+            out.append(escape(text[cursor:s]))
+            out.append(f"<mark>{escape(text[s:e])}</mark>")
+            cursor = e
+    out.append(escape(text[cursor:finish]))
+    if finish < len(text):
+        out.append(ELLIPSIS)
+    return "".join(out).strip()
+
+
+def _lead(text: str) -> str:
+    if len(text) <= LEAD_CHARS:
+        return escape(text)
+    cut = text.rfind(" ", 0, LEAD_CHARS)
+    return escape(text[: cut if cut > 0 else LEAD_CHARS]) + ELLIPSIS

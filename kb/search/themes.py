@@ -1,0 +1,172 @@
+"""The themes vocabulary (``corpus/themes.toml``): loaded, checked, turned into Themes.
+
+A theme is a subject panelists search by (jurisdiction, safeguards, mutual legal
+assistance, ...). Its phrases come in two kinds, kept apart on purpose:
+
+* ``synonyms`` are equivalence groups. Every phrase of a group means the same thing,
+  so a query using one of them is expanded to search the others too ("MLA" also finds
+  "mutual assistance"). Expansion rewrites what the reader asked for, so the groups
+  must stay tight: a near-miss in a group widens every search that touches it.
+* ``related`` terms only signal that a passage is about the theme ("letters rogatory"
+  for mutual assistance). They decide which passages a theme filter keeps and which a
+  theme boost lifts, but never expand a query: a search for "letters rogatory" must
+  not turn into a search for every kind of assistance.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.config import DEFAULT_THEMES
+from kb.ingest.errors import ConfigError
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_TEXT_FIELDS = ("id", "label", "description")
+_THEME_FIELDS = frozenset({*_TEXT_FIELDS, "synonyms", "related"})
+_TOP_FIELDS = frozenset({"version", "theme"})
+
+
+class ThemesError(ConfigError):
+    """The themes file cannot be used; the message names the file, the theme and the field."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: its id and label, what it covers, and the phrases that stand for it."""
+
+    id: str
+    label: str
+    description: str
+    synonyms: tuple[tuple[str, ...], ...]
+    related: tuple[str, ...]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every phrase of the theme (label, synonyms, related), once each, in that order."""
+        phrases = (self.label, *(p for group in self.synonyms for p in group), *self.related)
+        seen: set[str] = set()
+        unique: list[str] = []
+        for phrase in phrases:
+            if phrase.casefold() not in seen:
+                seen.add(phrase.casefold())
+                unique.append(phrase)
+        return tuple(unique)
+
+    def to_json(self) -> dict[str, Any]:
+        """The theme as plain JSON data."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "description": self.description,
+            "synonyms": [list(group) for group in self.synonyms],
+            "related": list(self.related),
+        }
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A version of the themes vocabulary: its themes by id, in the file's order."""
+
+    version: int
+    themes: dict[str, Theme]
+
+    def get(self, theme_id: str) -> Theme | None:
+        """The theme with this id, or None."""
+        return self.themes.get(theme_id)
+
+    def synonym_groups(self) -> list[tuple[str, ...]]:
+        """Every equivalence group of every theme, for query expansion."""
+        return [group for theme in self.themes.values() for group in theme.synonyms]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The themes as plain JSON data, in order."""
+        return [theme.to_json() for theme in self.themes.values()]
+
+
+def load_themes(path: Path = DEFAULT_THEMES) -> Vocabulary:
+    """The vocabulary in ``path``, or a ThemesError saying what is wrong and where."""
+    data = _read(path)
+    unknown = set(data) - _TOP_FIELDS
+    if unknown:
+        raise ThemesError(f"{path}: field {sorted(unknown)[0]!r}: unknown field")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ThemesError(f"{path}: field 'version': must be a positive integer")
+    entries = data.get("theme")
+    if not isinstance(entries, list) or not entries:
+        raise ThemesError(f"{path}: no [[theme]] entries")
+    themes: dict[str, Theme] = {}
+    for number, entry in enumerate(entries, 1):
+        theme = _theme(entry, number, path)
+        if theme.id in themes:
+            raise ThemesError(f"{path}: theme {theme.id!r} (#{number}), field 'id': appears twice")
+        themes[theme.id] = theme
+    return Vocabulary(version=version, themes=themes)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The file's TOML as a table, or a ThemesError if it is missing, unreadable or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ThemesError(f"{path}: no such themes file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ThemesError(f"{path}: cannot read the themes file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ThemesError(f"{path}: not valid TOML: {error}") from None
+
+
+def _theme(entry: Any, number: int, path: Path) -> Theme:
+    """One ``[[theme]]`` table, checked field by field."""
+    where = f"{path}: theme #{number}"
+    if not isinstance(entry, dict):
+        raise ThemesError(f"{where} is not a table")
+    if isinstance(entry.get("id"), str):
+        where = f"{path}: theme {entry['id']!r} (#{number})"
+
+    def fail(field: str, problem: str) -> ThemesError:
+        return ThemesError(f"{where}, field {field!r}: {problem}")
+
+    unknown = set(entry) - _THEME_FIELDS
+    if unknown:
+        raise fail(sorted(unknown)[0], "unknown field")
+    for field in _TEXT_FIELDS:
+        if not _is_text(entry.get(field)):
+            raise fail(field, "missing or not a non-empty string")
+    if not _ID.match(entry["id"]):
+        raise fail("id", "use lower-case letters, digits and hyphens only")
+    return Theme(
+        id=entry["id"],
+        label=entry["label"],
+        description=entry["description"],
+        synonyms=_synonyms(entry.get("synonyms", []), fail),
+        related=_related(entry.get("related", []), fail),
+    )
+
+
+def _synonyms(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[tuple[str, ...], ...]:
+    """Equivalence groups: a list of lists, each of two or more non-empty strings."""
+    if not isinstance(value, list):
+        raise fail("synonyms", "must be a list of lists of phrases")
+    for number, group in enumerate(value, 1):
+        if not isinstance(group, list) or not all(_is_text(phrase) for phrase in group):
+            raise fail("synonyms", f"group #{number} must be a list of non-empty strings")
+        if len(group) < 2:
+            raise fail("synonyms", f"group #{number} needs at least two phrases")
+    return tuple(tuple(group) for group in value)
+
+
+def _related(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[str, ...]:
+    """Related terms: a list of non-empty strings."""
+    if not isinstance(value, list) or not all(_is_text(term) for term in value):
+        raise fail("related", "must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())

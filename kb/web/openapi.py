@@ -1,0 +1,302 @@
+"""The OpenAPI 3 description of the JSON API: the contract the tests hold the API to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb import __version__
+from kb.models import KIND_LABELS
+from kb.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": "string", "nullable": True}
+INTEGER = {"type": "integer"}
+STRINGS = {"type": "array", "items": STRING}
+COUNTS = {"type": "object", "additionalProperties": INTEGER}
+TRUE = {"type": "boolean", "enum": [True]}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "A parameter cannot be used (its name is in the message)."),
+    "404": _json(_ref("Error"), "No such document, passage or path."),
+    "503": _json(_ref("Error"), "No index has been published yet."),
+}
+
+
+def _id_parameter(name: str, example: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": STRING, "example": example}
+
+
+def _query_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+SEARCH_PARAMETERS = [
+    _query_parameter(
+        "q",
+        STRING,
+        'The query: words, "phrases", AND/OR/NOT, -word, prefix*, '
+        "kind:/source:/year:/speaker: filters. Empty with filters browses.",
+    ),
+    _query_parameter(
+        "kind",
+        {"type": "string", "enum": list(KIND_LABELS)},
+        "Only this kind of document (repeat or comma-separate for several).",
+    ),
+    _query_parameter("source", STRING, "Only this source id (repeat or comma-separate)."),
+    _query_parameter(
+        "year",
+        {"type": "string", "pattern": r"^\d{4}([-–]|\.\.)?(\d{4})?$"},
+        "A year (2019) or a range (2016-2021).",
+    ),
+    _query_parameter("speaker", STRING, "Only passages where this speaker speaks."),
+    _query_parameter("theme", STRING, "Filter by and boost a theme of /api/themes."),
+    _query_parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
+    _query_parameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+        "Results per page; page × per_page is at most 10,000.",
+    ),
+    _query_parameter(
+        "sort",
+        {"type": "string", "enum": list(SORTS), "default": "relevance"},
+        "Relevance, or year descending / ascending.",
+    ),
+]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "ok": {"type": "boolean", "enum": [False]},
+            "error": _object({"code": STRING, "message": STRING}),
+        }
+    ),
+    "Hit": _object(
+        {
+            "id": STRING,
+            "source": STRING,
+            "document": STRING,
+            "kind": STRING,
+            "year": INTEGER,
+            "section": STRING,
+            "citation": STRING,
+            "url": STRING,
+            "score": {"type": "number"},
+            "snippet": {
+                "type": "string",
+                "description": "HTML: escaped text with <mark> around matches.",
+            },
+            "matched_terms": STRINGS,
+        },
+        {"path": STRINGS, "text_available": {"type": "boolean"}},
+    ),
+    "SearchResponse": _object(
+        {
+            "ok": TRUE,
+            "query": _object(
+                {
+                    "q": STRING,
+                    "read_as": STRING,
+                    "filters": {"type": "object"},
+                },
+                {
+                    "mode": {"type": "string", "enum": ["all", "any", "boolean", "browse"]},
+                    "sort": STRING,
+                    "notes": STRINGS,
+                    "searched_instead": NULLABLE_STRING,
+                },
+            ),
+            "total": INTEGER,
+            "page": INTEGER,
+            "per_page": INTEGER,
+            "pages": INTEGER,
+            "took_ms": {"type": "number"},
+            "suggestion": NULLABLE_STRING,
+            "results": {"type": "array", "items": _ref("Hit")},
+            "facets": _object(
+                {"kind": COUNTS, "source": COUNTS, "year": COUNTS}, {"speaker": COUNTS}
+            ),
+            "next_url": NULLABLE_STRING,
+        }
+    ),
+    "Passage": _object(
+        {
+            "id": STRING,
+            "anchor": STRING,
+            "section": STRING,
+            "path": STRINGS,
+            "text": STRING,
+            "text_available": {"type": "boolean"},
+            "note": NULLABLE_STRING,
+            "speakers": STRINGS,
+            "citation": STRING,
+            "url": STRING,
+        }
+    ),
+    "Document": _object(
+        {
+            "ok": TRUE,
+            "id": STRING,
+            "title": STRING,
+            "short_title": STRING,
+            "aliases": STRINGS,
+            "kind": STRING,
+            "kind_label": STRING,
+            "year": INTEGER,
+            "date": NULLABLE_STRING,
+            "citation": STRING,
+            "url": STRING,
+            "fetch_url": STRING,
+            "status": {"type": "string", "enum": ["text", "metadata-only"]},
+            "retrieved_at": NULLABLE_STRING,
+            "sha256": NULLABLE_STRING,
+            "people": {"type": "array", "items": {"type": "object"}},
+            "details": {"type": "object"},
+            "passage_count": INTEGER,
+            "passages": {"type": "array", "items": _ref("Passage")},
+        }
+    ),
+    "PassageResponse": {
+        "allOf": [
+            _ref("Passage"),
+            _object(
+                {
+                    "ok": TRUE,
+                    "position": INTEGER,
+                    "previous": NULLABLE_STRING,
+                    "next": NULLABLE_STRING,
+                    "document": {"type": "object"},
+                }
+            ),
+        ]
+    },
+    "Source": _object(
+        {
+            "id": STRING,
+            "title": STRING,
+            "kind": STRING,
+            "year": INTEGER,
+            "url": STRING,
+            "citation": STRING,
+            "last_status": STRING,
+            "holds": STRING,
+            "passages": INTEGER,
+            "retrieved_at": NULLABLE_STRING,
+        },
+        {"message": NULLABLE_STRING, "origin": NULLABLE_STRING, "aliases": STRINGS},
+    ),
+    "Theme": _object(
+        {
+            "id": STRING,
+            "label": STRING,
+            "description": STRING,
+            "synonyms": {"type": "array", "items": STRINGS},
+            "related": STRINGS,
+        }
+    ),
+    "Health": _object(
+        {
+            "ok": TRUE,
+            "documents": INTEGER,
+            "passages": INTEGER,
+            "index_version": STRING,
+            "built_at": STRING,
+        }
+    ),
+}
+
+
+def _get(
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    parameters: list[Any] | None = None,
+    errors: tuple[str, ...] = ("503",),
+) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters or [],
+            "responses": {"200": ok, **{code: ERRORS[code] for code in errors}},
+        }
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.0 document served at /api/openapi.json."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "kb: internet-governance knowledge base",
+            "version": __version__,
+            "description": "Search the IGF sessions and the instruments they debate. Every answer "
+            'is JSON; errors are {"ok": false, "error": {"code", "message"}}.',
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/api/search": _get(
+                "Search passages",
+                _json(_ref("SearchResponse"), "Ranked hits."),
+                parameters=SEARCH_PARAMETERS,
+                errors=("400", "503"),
+            ),
+            "/api/documents/{document_id}": _get(
+                "One document with its passages",
+                _json(_ref("Document"), "The document."),
+                parameters=[_id_parameter("document_id", "coe-ets-185")],
+                errors=("404", "503"),
+            ),
+            "/api/passages/{passage_id}": _get(
+                "One passage",
+                _json(_ref("PassageResponse"), "The passage in its document."),
+                parameters=[_id_parameter("passage_id", "coe-ets-185.art-15")],
+                errors=("404", "503"),
+            ),
+            "/api/sources": _get(
+                "Every source of the manifest and its status",
+                _json(
+                    _object({"ok": TRUE, "sources": {"type": "array", "items": _ref("Source")}}),
+                    "The sources.",
+                ),
+            ),
+            "/api/themes": _get(
+                "The themes vocabulary",
+                _json(
+                    _object(
+                        {
+                            "ok": TRUE,
+                            "version": INTEGER,
+                            "themes": {"type": "array", "items": _ref("Theme")},
+                        }
+                    ),
+                    "The themes.",
+                ),
+            ),
+            "/api/health": _get("The published index", _json(_ref("Health"), "Counts, version.")),
+            "/api/openapi.json": _get("This description", _json({"type": "object"}, "OpenAPI 3.")),
+        },
+        "components": {"schemas": SCHEMAS},
+    }

@@ -191,6 +191,8 @@ class Matcher:
         self.n = columns.n
         self._whoosh = threading.Lock()  # Whoosh's readers are not thread-safe
         self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(20_000)
+        # dense per-term matches: a few thousand on a small index, fewer on a large one
+        self._terms: LRU[str, Match] = LRU(max(256, 50_000_000 // (9 * max(self.n, 1))))
         self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(2_000)
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(2_000)
         self.deadline = float("inf")
@@ -205,6 +207,9 @@ class Matcher:
 
     def term(self, term: str) -> Match:
         """One index term in every weighted field, BM25F-scored."""
+        return self._terms.get_or_make(term, lambda: self._term(term))
+
+    def _term(self, term: str) -> Match:
         score = np.zeros(self.n)
         for field in FIELD_WEIGHTS:
             ids, scores = self.field_term(field, term)
@@ -336,12 +341,18 @@ class Columns:
     kind_names: list[str]
     kind_codes: np.ndarray
     years: np.ndarray
+    year_names: list[int]  # distinct years, ascending
+    year_codes: np.ndarray
     order: np.ndarray  # document order: rank of (source order, position)
     alive: np.ndarray
     metadata_only: np.ndarray
     speakers: list[tuple[str, ...]]
     lengths: dict[str, np.ndarray]
     average_length: dict[str, float]
+
+    @property
+    def has_speakers(self) -> bool:
+        return any(self.speakers)
 
     def kind_mask(self, value: str) -> np.ndarray:
         if value not in self.kind_names:
@@ -378,6 +389,8 @@ def read_columns(searcher: WhooshSearcher, source_order: list[str]) -> Columns:
     ]
     order = np.empty(n, dtype=np.int64)
     order[sorted(range(n), key=order_keys.__getitem__)] = np.arange(n)
+    years = np.array([s.get("year", 0) for s in stored], dtype=np.int32)
+    year_names = sorted({int(y) for y in years})
     lengths = {
         field: np.array([reader.doc_field_length(d, field, 0) for d in range(n)], dtype=np.float64)
         for field in FIELD_WEIGHTS
@@ -390,7 +403,9 @@ def read_columns(searcher: WhooshSearcher, source_order: list[str]) -> Columns:
         source_codes=np.array([source_names.index(s) for s in sources], dtype=np.int32),
         kind_names=kind_names,
         kind_codes=np.array([kind_names.index(k) for k in kinds], dtype=np.int32),
-        years=np.array([s.get("year", 0) for s in stored], dtype=np.int32),
+        years=years,
+        year_names=year_names,
+        year_codes=np.searchsorted(np.array(year_names), years).astype(np.int32),
         order=order,
         alive=np.array([bool(s) for s in stored], dtype=bool),
         metadata_only=np.array([bool(s.get("metadata_only")) for s in stored], dtype=bool),

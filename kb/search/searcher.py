@@ -103,7 +103,7 @@ class Searcher:
         self.records = [self._record(id_) for id_ in self.columns.ids]
         self.articles = self._articles()
         self.aliases = self._aliases()
-        self._analysed: LRU[int, AnalysedText] = LRU(4_000)
+        self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
         self._results: LRU[SearchRequest, SearchResult] = LRU(2_000)
         self._themes: LRU[str, Match] = LRU(100)
 
@@ -273,10 +273,15 @@ class Searcher:
 
     def _named_only(self, text: str) -> set[str]:
         """The sources whose name is the whole query ("Budapest Convention")."""
-        return {source for pattern, source in self.aliases if pattern.fullmatch(text)}
+        match = self.aliases.fullmatch(text)
+        return self.alias_sources[_squeeze(match.group())] if match else set()
 
     def _named_sources(self, text: str) -> set[str]:
-        return {source for pattern, source in self.aliases if pattern.search(text)}
+        """The sources named in the query, the longest name winning."""
+        found: set[str] = set()
+        for match in self.aliases.finditer(text):
+            found |= self.alias_sources[_squeeze(match.group())]
+        return found
 
     def _boolean(self, node: q.Node, marked: set[str]) -> tuple[Match | None, str]:
         """Evaluate a query tree; returns None for a part with nothing searchable."""
@@ -385,10 +390,13 @@ class Searcher:
             elif facet == "source":
                 facets["source"] = _named_counts(columns.source_codes[mask], columns.source_names)
             elif facet == "year":
-                years, counts = np.unique(columns.years[mask], return_counts=True)
-                pairs = zip(years[::-1], counts[::-1], strict=True)
-                facets["year"] = {str(y): int(c) for y, c in pairs}
-            else:
+                counts = np.bincount(columns.year_codes[mask], minlength=len(columns.year_names))
+                facets["year"] = {
+                    str(columns.year_names[i]): int(counts[i])
+                    for i in range(len(counts) - 1, -1, -1)
+                    if counts[i]
+                }
+            elif columns.has_speakers:
                 speakers = Counter(s for d in np.flatnonzero(mask) for s in columns.speakers[d])
                 if speakers:
                     facets["speaker"] = dict(speakers.most_common(MAX_SPEAKER_FACETS))
@@ -422,10 +430,12 @@ class Searcher:
         terms = set(reading.marked)
         if passage is None:
             return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", ())
-        text = self._analysed.get_or_make(docnum, lambda: AnalysedText.of(passage.text))
-        label = AnalysedText.of(passage.label)
-        matched = label.surface(label.positions(terms)) + text.surface(text.positions(terms))
-        shown = snippet(text, terms) if request.snippets else ""
+        label, text = self._analysed.get_or_make(
+            docnum, lambda: (AnalysedText.of(passage.label), AnalysedText.of(passage.text))
+        )
+        positions = text.positions(terms)
+        matched = label.surface(label.positions(terms)) + text.surface(positions)
+        shown = snippet(text, positions) if request.snippets else ""
         return Hit(
             id=self.columns.ids[docnum],
             document=document,
@@ -467,15 +477,20 @@ class Searcher:
                 found.setdefault(passage.anchor[4:], []).append(docnum)
         return found
 
-    def _aliases(self) -> list[tuple[re.Pattern[str], str]]:
-        """A pattern per name of each source; "Convention 108" must not match "Convention 108+"."""
-        found = []
+    def _aliases(self) -> re.Pattern[str]:
+        """One pattern for every name of every source, longest first.
+
+        "Convention 108" must not match inside "Convention 108+", nor "Budapest
+        Convention" inside "Second Additional Protocol to the Budapest Convention".
+        """
+        self.alias_sources: dict[str, set[str]] = {}
         for document in self.documents.values():
             source = document.source
-            for name in dict.fromkeys((source.short_title, *source.aliases)):
-                spaced = r"\s+".join(map(re.escape, name.split()))
-                found.append((re.compile(rf"(?<!\w){spaced}(?![\w+])", re.IGNORECASE), source.id))
-        return found
+            for name in (source.short_title, *source.aliases):
+                self.alias_sources.setdefault(_squeeze(name), set()).add(source.id)
+        names = sorted(self.alias_sources, key=len, reverse=True)
+        spaced = (r"\s+".join(map(re.escape, name.split())) for name in names)
+        return re.compile(r"(?<!\w)(?:" + "|".join(spaced) + r")(?![\w+])", re.IGNORECASE)
 
 
 _NONE: frozenset[str] = frozenset()
@@ -505,6 +520,10 @@ def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
     counts = np.bincount(codes, minlength=len(names))
     order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
     return {names[i]: int(counts[i]) for i in order if counts[i]}
+
+
+def _squeeze(name: str) -> str:
+    return " ".join(name.lower().split())
 
 
 def _typed_words(parsed: ParsedQuery) -> list[str]:

@@ -9,6 +9,7 @@ text is escaped and only ``<mark>`` is added, so it is safe to insert as it is.
 from __future__ import annotations
 
 import html
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
@@ -51,13 +52,12 @@ class AnalysedText:
         return list(dict.fromkeys(words))
 
 
-def snippet(analysed: AnalysedText, terms: set[str]) -> str:
-    """Up to MAX_FRAGMENTS fragments around the densest matches, as safe HTML."""
-    positions = analysed.positions(terms)
+def snippet(analysed: AnalysedText, positions: list[int]) -> str:
+    """Up to MAX_FRAGMENTS fragments around the densest of the matched ``positions``, as HTML."""
     if not positions:
         return _lead(analysed.text)
     windows = _best_windows(analysed, positions)
-    parts = [_render(analysed, start, end, set(positions)) for start, end in windows]
+    parts = [_render(analysed, start, end, positions) for start, end in windows]
     return f" {ELLIPSIS} ".join(parts)
 
 
@@ -83,18 +83,17 @@ def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[in
     return sorted(chosen)
 
 
-def _render(analysed: AnalysedText, start: int, end: int, marked: set[int]) -> str:
+def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) -> str:
     text, found = analysed.text, analysed.spans
     begin = 0 if start == 0 else found[start][0]
     finish = len(text) if end >= len(found) else found[end - 1][1]
     out = [] if start == 0 else [ELLIPSIS]
     cursor = begin
-    for i in range(start, min(end, len(found))):
-        if i in marked:
-            s, e, _ = found[i]
-            out.append(escape(text[cursor:s]))
-            out.append(f"<mark>{escape(text[s:e])}</mark>")
-            cursor = e
+    for i in positions[bisect_left(positions, start) : bisect_left(positions, end)]:
+        s, e, _ = found[i]
+        out.append(escape(text[cursor:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        cursor = e
     out.append(escape(text[cursor:finish]))
     if finish < len(text):
         out.append(ELLIPSIS)

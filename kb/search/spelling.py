@@ -20,15 +20,16 @@ class Spelling:
         self.reader = reader
         self.lock = lock
         self._corrections: LRU[str, tuple[str, ...]] = LRU(5_000)
+        with lock:
+            self.known = frozenset(reader.field_terms("spell"))
 
     def correct(self, word: str) -> str | None:
         """The correction of ``word``, or None when it is known or has no near neighbour."""
         folded = fold(word)
         if len(folded) < MIN_LENGTH or not folded.isalpha():
             return None
-        with self.lock:
-            if self.reader.doc_frequency("spell", folded) > 0:
-                return None
+        if folded in self.known:
+            return None
         found = self._corrections.get_or_make(folded, lambda: self._nearest(folded))
         return found[0] if found else None
 

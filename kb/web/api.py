@@ -6,7 +6,9 @@ Shapes are built in ``kb/web/shapes.py`` and described in ``kb/web/openapi.py``.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +26,7 @@ from kb.search import (
     Snapshot,
     search,
 )
+from kb.search.matching import LRU
 from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
 from kb.search.themes import Vocabulary
 from kb.web.openapi import openapi_document
@@ -81,6 +84,23 @@ def open_to_all_origins(response: Response) -> Response:
 def search_endpoint() -> Response:
     snap = snapshot()
     wanted = search_request(request.args)
+    started = time.perf_counter()
+    key = (snap.version, wanted, request.query_string)
+    body = _bodies.get(key)
+    if body is None:
+        body = _bodies.put(key, search_body(snap, wanted))
+    took = round((time.perf_counter() - started) * 1000, 2)
+    before, after = body
+    response = Response(before + str(took).encode() + after, mimetype="application/json")
+    return conditional(response, snap)
+
+
+# Popular queries repeat: their serialised answers are kept, split where took_ms goes.
+_bodies: LRU[tuple[str, SearchRequest, bytes], tuple[bytes, bytes]] = LRU(2_000)
+_TOOK = b'"took_ms":-1.0'
+
+
+def search_body(snap: Snapshot, wanted: SearchRequest) -> tuple[bytes, bytes]:
     try:
         result = search(snap, wanted)
     except InvalidRequest as error:
@@ -89,8 +109,11 @@ def search_endpoint() -> Response:
         raise ApiError(400, "query-too-costly", f"{error}; make the query simpler") from None
     next_page = wanted.page + 1
     has_next = next_page <= result.pages and next_page * wanted.per_page <= MAX_DEPTH
-    response = jsonify(search_json(result, page_url(request.args, next_page) if has_next else None))
-    return conditional(response, snap)
+    payload = search_json(result, page_url(request.args, next_page) if has_next else None)
+    payload["took_ms"] = -1.0
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    before, _, after = body.partition(_TOOK)
+    return before + b'"took_ms":', after
 
 
 def search_request(args: MultiDict[str, str]) -> SearchRequest:

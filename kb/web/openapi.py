@@ -22,7 +22,7 @@ def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) ->
 
 
 STRING = {"type": "string"}
-NULLABLE_STRING = {"type": "string", "nullable": True}
+NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
 STRINGS = {"type": "array", "items": STRING}
 COUNTS = {"type": "object", "additionalProperties": INTEGER}
@@ -246,9 +246,9 @@ def _get(
 
 
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.0 document served at /api/openapi.json."""
+    """The OpenAPI 3.1 document served at /api/openapi.json."""
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "kb: internet-governance knowledge base",
             "version": __version__,

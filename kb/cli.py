@@ -8,6 +8,7 @@ ingest running).
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from kb.ingest.manifest import load_manifest
 from kb.ingest.pipeline import IngestReport, ingest, select_sources
 from kb.ingest.publish import IngestLocked
 from kb.ingest.report import render_report, render_sources
+from kb.search.render import render_hits
 
 EXIT_CONFIG = 2
 
@@ -104,6 +106,61 @@ def sources_command(data_dir: Path | None, manifest: Path | None) -> None:
     except ConfigError as error:
         click.echo(f"kb sources: {error}", err=True)
         sys.exit(EXIT_CONFIG)
+
+
+@cli.command("search")
+@click.argument("query", nargs=-1)
+@data_dir_option
+@click.option("--kind", "kinds", multiple=True, help="Only this kind (repeatable).")
+@click.option("--source", "sources", multiple=True, metavar="ID", help="Only this source.")
+@click.option("--theme", help="Filter by and boost a theme (see corpus/themes.toml).")
+@click.option("--year", help="A year (2019) or a range (2016-2021).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="The API's JSON instead of text.")
+def search_command(
+    query: Sequence[str],
+    data_dir: Path | None,
+    kinds: Sequence[str],
+    sources: Sequence[str],
+    theme: str | None,
+    year: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search the published index and print ranked hits with their citations."""
+    from kb.search import InvalidRequest, Library, NoIndex, QueryTimeout, SearchRequest, search
+    from kb.search.themes import load_themes
+    from kb.web.shapes import search_json
+
+    settings = Settings.from_env().with_options(data_dir=data_dir)
+    try:
+        wanted = SearchRequest(
+            q=" ".join(query),
+            kinds=tuple(kinds),
+            sources=tuple(sources),
+            years=_years(year),
+            theme=theme,
+            per_page=limit,
+        )
+        library = Library(settings.index_root, load_themes(settings.themes))
+        result = search(library.snapshot(), wanted)
+    except (NoIndex, InvalidRequest, QueryTimeout, ConfigError, click.BadParameter) as error:
+        click.echo(f"kb search: {getattr(error, 'message', error)}", err=True)
+        sys.exit(EXIT_CONFIG)
+    if as_json:
+        click.echo(json.dumps(search_json(result, None), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_hits(result, color=sys.stdout.isatty()))
+
+
+def _years(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    start, _, end = value.replace("..", "-").partition("-")
+    if not start.strip().isdigit() or (end and not end.strip().isdigit()):
+        raise click.BadParameter(f"year: give 2019 or 2016-2021, not {value!r}")
+    first, last = int(start), int(end or start)
+    return min(first, last), max(first, last)
 
 
 @cli.command("serve")

@@ -56,9 +56,22 @@ def snippet(analysed: AnalysedText, positions: list[int]) -> str:
     """Up to MAX_FRAGMENTS fragments around the densest of the matched ``positions``, as HTML."""
     if not positions:
         return _lead(analysed.text)
-    windows = _best_windows(analysed, positions)
+    windows = _merge(_best_windows(analysed, positions))
     parts = [_render(analysed, start, end, positions) for start, end in windows]
-    return f" {ELLIPSIS} ".join(parts)
+    lead = ELLIPSIS if windows[0][0] > 0 else ""
+    tail = ELLIPSIS if windows[-1][1] < len(analysed.spans) else ""
+    return lead + f" {ELLIPSIS} ".join(parts) + tail
+
+
+def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Windows that touch become one."""
+    merged = [windows[0]]
+    for start, end in windows[1:]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[int, int]]:
@@ -87,7 +100,7 @@ def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) 
     text, found = analysed.text, analysed.spans
     begin = 0 if start == 0 else found[start][0]
     finish = len(text) if end >= len(found) else found[end - 1][1]
-    out = [] if start == 0 else [ELLIPSIS]
+    out = []
     cursor = begin
     for i in positions[bisect_left(positions, start) : bisect_left(positions, end)]:
         s, e, _ = found[i]
@@ -95,8 +108,6 @@ def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) 
         out.append(f"<mark>{escape(text[s:e])}</mark>")
         cursor = e
     out.append(escape(text[cursor:finish]))
-    if finish < len(text):
-        out.append(ELLIPSIS)
     return "".join(out).strip()
 
 

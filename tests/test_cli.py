@@ -246,3 +246,53 @@ def test_ingest_of_the_real_mirror(mirror_dir: Path, tmp_path: Path) -> None:
     assert {row[0] for row in rows(again.stdout).values()} == {"unchanged"}
     assert len(rows(again.stdout)) == 16
     assert "Nothing changed" in again.stdout
+
+
+def test_search_prints_ranked_hits_with_citations(world: dict[str, Path]) -> None:
+    assert ingest(world).exit_code == 0
+    result = kb("search", "signal", "logs", "--data-dir", world["data"], "--limit", 2)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert re.match(r"\d+ passages? for ", lines[0])
+    assert (
+        "  1. Convention on Lantern Signals between Harbours, Article 3 – Requests for signal logs"
+        in lines
+    )
+    assert any(line.strip().endswith("#art-3") for line in lines)
+    assert "<mark>" not in result.output
+    assert not any(line.startswith("  3. ") for line in lines)
+
+
+def test_search_json_has_the_api_shape(world: dict[str, Path]) -> None:
+    import json
+
+    assert ingest(world).exit_code == 0
+    result = kb("search", "Article 3", "--json", "--data-dir", world["data"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ok"] is True
+    assert data["results"][0]["id"] == f"{TREATY}.art-3"
+    assert set(data["facets"]) >= {"kind", "source", "year"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--kind", "novel"), "unknown kind 'novel'"),
+        (("--source", "nowhere"), "unknown source 'nowhere'"),
+        (("--year", "soon"), "year: give 2019 or 2016-2021"),
+    ],
+)
+def test_search_with_a_bad_filter_exits_2(
+    world: dict[str, Path], args: tuple[str, ...], message: str
+) -> None:
+    assert ingest(world).exit_code == 0
+    result = kb("search", "signal", "--data-dir", world["data"], *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_search_before_any_ingest_exits_2(tmp_path: Path) -> None:
+    result = kb("search", "signal", "--data-dir", tmp_path / "empty")
+    assert result.exit_code == 2
+    assert "run `kb ingest`" in result.output

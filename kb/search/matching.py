@@ -195,7 +195,15 @@ class Matcher:
         self._terms: LRU[str, Match] = LRU(max(256, 50_000_000 // (9 * max(self.n, 1))))
         self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(2_000)
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(2_000)
-        self.deadline = float("inf")
+        self._local = threading.local()  # each request thread has its own deadline
+
+    @property
+    def deadline(self) -> float:
+        return getattr(self._local, "deadline", float("inf"))
+
+    @deadline.setter
+    def deadline(self, value: float) -> None:
+        self._local.deadline = value
 
     # Building blocks ----------------------------------------------------------------
 

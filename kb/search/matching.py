@@ -128,6 +128,13 @@ class Prefixed:
         return f"{self.label}*"
 
     @property
+    def note(self) -> str | None:
+        if not self.capped:
+            return None
+        most = f"only the {MAX_PREFIX_TERMS} most frequent were searched"
+        return f"{self.label}* matches many words; {most}"
+
+    @property
     def terms(self) -> set[str]:
         return set(self.expansion)
 
@@ -299,9 +306,10 @@ class Matcher:
         with self._whoosh:
             for start in starts:
                 for field in ("text", "section", "title"):
-                    for count, term in enumerate(self.reader.expand_prefix(field, start)):
+                    for count, raw in enumerate(self.reader.expand_prefix(field, start)):
                         if count >= PREFIX_CANDIDATES:
                             break
+                        term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                         candidates[term] = max(
                             candidates.get(term, 0), self.reader.doc_frequency(field, term)
                         )

@@ -242,6 +242,9 @@ class _Parser:
         if kind == "open":
             return self.group()
         if kind == "close":
+            previous = self.tokens[self.at - 2] if self.at >= 2 else None
+            if previous is not None and previous[0] == "word" and previous[1] in OPERATORS:
+                raise QuerySyntaxError("an operator has nothing after it")
             raise QuerySyntaxError("a closing parenthesis has no opening one")
         if kind == "word" and text in OPERATORS:
             raise QuerySyntaxError(f"{text} has nothing before it")
@@ -307,7 +310,7 @@ def render(node: Node | None) -> str:
     if isinstance(node, Prefix):
         return f"{node.text}*"
     if isinstance(node, Filter):
-        value = f'"{node.value}"' if " " in node.value else node.value
+        value = f'"{node.value}"' if re.search(r"[\s()]", node.value) else node.value
         return f"{node.field}:{value}"
     if isinstance(node, Years):
         span = str(node.start) if node.start == node.end else f"{node.start}..{node.end}"

@@ -193,14 +193,12 @@ class Searcher:
         if parsed.plain:
             return self._read_plain(parsed)
         marked: set[str] = set()
-        match, shown = self._boolean(parsed.node, marked)
-        reading = _Reading(
-            match, None, None, None, shown, "boolean", parsed.notes, frozenset(marked)
-        )
-        return reading
+        notes = list(parsed.notes)
+        match, shown = self._boolean(parsed.node, marked, notes)
+        return _Reading(match, None, None, None, shown, "boolean", tuple(notes), frozenset(marked))
 
     def _read_plain(self, parsed: ParsedQuery) -> _Reading:
-        text = q.clean(parsed.text)
+        text = " ".join(_plain_words(parsed))
         notes = list(parsed.notes)
         named_only = self._named_only(text)
         if named_only:
@@ -208,14 +206,15 @@ class Searcher:
             notes.append("the query names an instrument: its passages in document order")
             match = Match(mask, np.zeros(self.columns.n))
             return _Reading(match, None, None, None, text, "browse", tuple(notes), _NONE)
-        pinned, text = self._pinned(text, notes)
-        typed = [w for w in WORD.findall(text) if w not in q.OPERATORS]
+        pinned, rest = self._pinned(text, notes)
+        typed = rest.split()
         concepts = self.matcher.synonyms.concepts(typed)
         if pinned is not None and not concepts:
-            concepts = [self._article_phrase(parsed.text)]
-        named = self._named_mask(parsed.text)
+            concepts = self._article_phrase(text)
+        named = self._named_mask(text)
         if not concepts:
-            notes.append("the query has only very common words; nothing was searched")
+            if pinned is None:
+                notes.append("the query has only very common words; nothing was searched")
             nothing = self.matcher.nothing()
             return _Reading(nothing, None, pinned, named, "", "all", tuple(notes), _NONE)
         matches = [self.matcher.concept(c) for c in concepts]
@@ -233,14 +232,14 @@ class Searcher:
             if not every.any()
             else "few passages have all the words; passages with some of them follow"
         )
-        loose = [
-            self.matcher.concept(c) for w in typed for c in self.matcher.synonyms.concepts([w])
-        ]
-        loose_coordination = np.sum([m.mask for m in loose], axis=0)
-        coordination = coordination * 100 + loose_coordination
-        score = score + 0.5 * np.sum([m.score for m in loose], axis=0)
+        # a phrase or synonym made of several typed words may also match word by word
+        spread = [w for c in concepts if " " in c.label for w in c.label.split()]
+        loose = [self.matcher.concept(c) for c in self.matcher.synonyms.concepts(spread)]
+        if loose:
+            coordination = coordination * 100 + np.sum([m.mask for m in loose], axis=0)
+            score = score + 0.5 * np.sum([m.score for m in loose], axis=0)
         match = Match(coordination > 0, score)
-        read_as = " OR ".join(dict.fromkeys([*shown, *(w for w in typed if stems(w))]))
+        read_as = " OR ".join(dict.fromkeys([*shown, *(w for w in spread if stems(w))]))
         return _Reading(match, coordination, pinned, named, read_as, "any", tuple(notes), marked)
 
     def _named_mask(self, text: str) -> np.ndarray | None:
@@ -267,9 +266,11 @@ class Searcher:
         remaining = _ARTICLE.sub(" ", text)
         return pinned, remaining
 
-    def _article_phrase(self, text: str) -> Concept:
+    def _article_phrase(self, text: str) -> list[Concept]:
+        """Passages that cite the named article, when its number is an index term."""
         number = _ARTICLE.findall(text)[0]
-        return Concept(f"Article {number}", (stems(f"article {number}"),))
+        terms = stems(f"article {number}")
+        return [Concept(f"Article {number}", (terms,))] if len(terms) == 2 else []
 
     def _named_only(self, text: str) -> set[str]:
         """The sources whose name is the whole query ("Budapest Convention")."""
@@ -283,7 +284,9 @@ class Searcher:
             found |= self.alias_sources[_squeeze(match.group())]
         return found
 
-    def _boolean(self, node: q.Node, marked: set[str]) -> tuple[Match | None, str]:
+    def _boolean(
+        self, node: q.Node, marked: set[str], notes: list[str]
+    ) -> tuple[Match | None, str]:
         """Evaluate a query tree; returns None for a part with nothing searchable."""
         self.matcher.check_time()
         if isinstance(node, q.Word | q.Phrase):
@@ -291,6 +294,8 @@ class Searcher:
         if isinstance(node, q.Prefix):
             prefixed: Prefixed = self.matcher.prefix(node.text)
             marked |= prefixed.terms
+            if prefixed.note:
+                notes.append(prefixed.note)
             return self.matcher.prefixed(prefixed), prefixed.render()
         if isinstance(node, q.Filter):
             mask = self.matcher.field_filter(node.field, node.value)
@@ -300,11 +305,11 @@ class Searcher:
                 self.matcher.years(node.start, node.end), np.zeros(self.columns.n)
             ), render(node)
         if isinstance(node, q.Not):
-            inner, shown = self._boolean(node.node, set())
+            inner, shown = self._boolean(node.node, set(), notes)
             if inner is None:
                 return None, ""
             return Match(~inner.mask & self.columns.alive, np.zeros(self.columns.n)), f"NOT {shown}"
-        return self._compound(node, marked)
+        return self._compound(node, marked, notes)
 
     def _words(self, node: q.Word | q.Phrase, marked: set[str]) -> tuple[Match | None, str]:
         if isinstance(node, q.Phrase):
@@ -322,8 +327,10 @@ class Searcher:
             marked |= concept.terms
         return result, " ".join(c.render() for c in concepts)
 
-    def _compound(self, node: q.All | q.Any, marked: set[str]) -> tuple[Match | None, str]:
-        parts = [self._boolean(n, marked) for n in node.nodes]
+    def _compound(
+        self, node: q.All | q.Any, marked: set[str], notes: list[str]
+    ) -> tuple[Match | None, str]:
+        parts = [self._boolean(n, marked, notes) for n in node.nodes]
         parts = [(m, s) for m, s in parts if m is not None]
         if not parts:
             return None, ""
@@ -458,7 +465,9 @@ class Searcher:
         pattern = re.compile(
             r"(?<![\w:])(" + "|".join(map(re.escape, corrections)) + r")(?![\w:*])"
         )
-        return pattern.sub(lambda m: corrections[m.group(1)], q.clean(parsed.text))
+        return pattern.sub(
+            lambda m: corrections[m.group(1)], q.clean(parsed.text)[: q.MAX_QUERY_CHARS]
+        )
 
     # Set-up ------------------------------------------------------------------------------
 
@@ -526,16 +535,23 @@ def _squeeze(name: str) -> str:
     return " ".join(name.lower().split())
 
 
+def _plain_words(parsed: ParsedQuery) -> list[str]:
+    """The words of a plain query as the parser kept them (within its limits)."""
+    node = parsed.node
+    words = node.nodes if isinstance(node, q.All) else (node,)
+    return [w.text for w in words if isinstance(w, q.Word) and w.text not in q.OPERATORS]
+
+
 def _typed_words(parsed: ParsedQuery) -> list[str]:
     """The words the user typed as words or phrases (not prefixes, filters or operators)."""
-    if parsed.plain:
-        return WORD.findall(q.clean(parsed.text))
     found: list[str] = []
     stack = [parsed.node]
     while stack:
         node = stack.pop()
         if isinstance(node, q.Word | q.Phrase):
             found += WORD.findall(node.text)
+        elif isinstance(node, q.Filter | q.Years | q.Prefix | None):
+            continue
         elif isinstance(node, q.Not):
             stack.append(node.node)
         elif isinstance(node, q.All | q.Any):

@@ -89,7 +89,7 @@ def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[in
         first = -negative_first
         start = max(0, first - CONTEXT_WORDS)
         end = min(len(analysed.spans), start + FRAGMENT_WORDS + CONTEXT_WORDS)
-        if all(end <= s or start >= e for s, e in chosen):
+        if not any(s <= first < e for s, e in chosen):
             chosen.append((start, end))
         if len(chosen) == MAX_FRAGMENTS:
             break

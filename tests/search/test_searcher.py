@@ -1,0 +1,938 @@
+"""Searching a published index (kb/search/searcher.py and friends) over an invented corpus."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import kb.search.searcher as searcher_module
+from kb.models import STATUS_TEXT, Document, Passage
+from kb.search import (
+    InvalidRequest,
+    Library,
+    NoIndex,
+    QueryTimeout,
+    SearchRequest,
+    SearchResult,
+    Snapshot,
+    search,
+)
+from kb.search.matching import MAX_PREFIX_TERMS
+from kb.search.query import MAX_QUERY_CHARS, MAX_TERMS
+from kb.search.request import MAX_DEPTH, MAX_PER_PAGE
+from kb.search.themes import Vocabulary
+from tests.factories import make_source
+from tests.search.conftest import (
+    DECLARATION,
+    HARBOUR,
+    KINDS,
+    LANTERN,
+    PROPOSAL,
+    SOURCE_IDS,
+    TRANSCRIPT,
+    YEARS,
+    harbour_treaty,
+    lantern_convention,
+    make_documents,
+    passage_ids,
+    write_generation,
+)
+
+EVERY_ID = [i for d in make_documents() for i in passage_ids(d)]
+
+
+def run(snapshot: Snapshot, q: str = "", **fields: object) -> SearchResult:
+    return search(snapshot, SearchRequest(q=q, **fields))  # type: ignore[arg-type]
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+def everything(snapshot: Snapshot, q: str = "", **fields: object) -> SearchResult:
+    return run(snapshot, q, per_page=MAX_PER_PAGE, **fields)
+
+
+def sources(result: SearchResult) -> set[str]:
+    return {hit.document.id for hit in result.hits}
+
+
+# --- plain words: all of them first, else any ---------------------------------------------
+
+
+def test_one_word(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "quietude")
+    assert result.mode == "all"
+    assert result.read_as == "quietude"
+    assert result.notes == ()
+    assert set(ids(result)) == {
+        f"{LANTERN}.art-2",
+        f"{LANTERN}.art-6",
+        f"{PROPOSAL}.policy-questions",
+    }
+    assert result.total == 3
+
+
+def test_all_words_when_enough_passages_have_them(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "lantern keepers")
+    assert result.mode == "all"
+    assert result.read_as == "lantern AND keepers"
+    assert result.total == len(result.hits) >= 3
+    for hit in result.hits:
+        assert hit.passage is not None
+        words = f"{hit.document.source.title} {hit.passage.label} {hit.passage.text}".lower()
+        assert "lantern" in words and "keeper" in words
+
+
+def test_words_that_never_meet_fall_back_to_any_word(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "ninety pennants")
+    assert result.mode == "any"
+    assert result.read_as == "ninety OR pennants"
+    assert result.notes == ("no passage has all the words; passages with most of them come first",)
+    assert set(ids(result)) == {f"{LANTERN}.art-3", f"{HARBOUR}.art-2"}
+
+
+def test_passages_with_all_the_words_come_before_those_with_some(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "logbooks quietude")
+    assert result.mode == "any"
+    assert result.notes == ("few passages have all the words; passages with some of them follow",)
+    # only the proposal's policy questions have both words; it comes first
+    assert ids(result)[0] == f"{PROPOSAL}.policy-questions"
+    assert result.total == 6  # 4 with logbooks, 3 with quietude, 1 with both
+
+
+def test_only_stop_words(snapshot: Snapshot) -> None:
+    result = run(snapshot, "the of and")
+    assert result.total == 0
+    assert result.hits == ()
+    assert result.notes == ("the query has only very common words; nothing was searched",)
+
+
+# --- ranking: section labels and titles weigh more than the text ----------------------------
+
+
+def test_section_label_match_ranks_above_text_matches(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "quietude")
+    # "Article 2 – Quietude": the word only in the label
+    assert ids(result)[0] == f"{LANTERN}.art-2"
+    assert result.hits[0].score > 2 * result.hits[1].score
+
+
+def test_title_match_ranks_above_text_only_matches(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "harbour")
+    harbour = [hit for hit in result.hits if hit.document.id == HARBOUR]
+    others = [hit for hit in result.hits if hit.document.id != HARBOUR]
+    assert len(harbour) == 9  # every passage of the "Treaty on Harbour Signals"
+    assert ids(result)[:9] == [h.id for h in harbour]
+    assert f"{PROPOSAL}.description" in {h.id for h in others}  # "harbour crews" in its text
+    assert min(h.score for h in harbour) > max(h.score for h in others)
+
+
+def test_metadata_only_document_is_found_by_its_title(snapshot: Snapshot) -> None:
+    result = run(snapshot, "beacon")
+    assert ids(result) == [f"{DECLARATION}.about"]
+    hit = result.hits[0]
+    assert hit.passage is None
+    assert hit.snippet == ""
+    assert hit.matched_terms == ()
+    assert hit.document.status == "metadata-only"
+
+
+def test_metadata_only_title_match_ranks_below_passage_title_matches(snapshot: Snapshot) -> None:
+    # "lights" is in the titles of the proposal and of the (shorter) declaration title
+    result = everything(snapshot, "lights")
+    order = ids(result)
+    assert order[-1] == f"{DECLARATION}.about"
+    proposal = [i for i in order if i.startswith(PROPOSAL)]
+    assert len(proposal) == 3
+    assert max(order.index(i) for i in proposal) < order.index(f"{DECLARATION}.about")
+
+
+# --- articles and instrument names ----------------------------------------------------------
+
+
+def test_article_number_puts_the_articles_first(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "Article 7")
+    assert set(ids(result)[:2]) == {f"{LANTERN}.art-7", f"{HARBOUR}.art-7"}
+    assert "Article 7 named: that article comes first" in result.notes
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("Art. 7 Harbour Treaty", f"{HARBOUR}.art-7"),
+        ("Article 7 Tidewater Treaty", f"{HARBOUR}.art-7"),
+        ("art 7 HT-16", f"{HARBOUR}.art-7"),
+        ("Article 7 Lantern Convention", f"{LANTERN}.art-7"),
+        ("Convention 77 Art. 7", f"{LANTERN}.art-7"),
+        ("Art. 3 Lantern Convention", f"{LANTERN}.art-3"),
+    ],
+)
+def test_article_of_a_named_instrument_comes_first(snapshot: Snapshot, q: str, first: str) -> None:
+    result = everything(snapshot, q)
+    assert ids(result)[0] == first
+    other = HARBOUR if first.startswith(LANTERN) else LANTERN
+    assert f"{other}.art-7" not in ids(result)
+    assert any(note.endswith("named: that article comes first") for note in result.notes)
+
+
+def test_article_first_even_without_the_other_words(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "Article 7 wick")
+    assert result.read_as == "wick"
+    assert ids(result)[0] == f"{LANTERN}.art-7"  # pinned and holds "wick"
+    assert ids(result)[1] == f"{HARBOUR}.art-7"  # pinned, though it has no "wick"
+    assert ids(result)[2:] == [f"{TRANSCRIPT}.turns-3"]  # "wick", no article
+    assert result.total == 3
+
+
+@pytest.mark.parametrize(
+    ("q", "source"),
+    [
+        ("Harbour Treaty", HARBOUR),
+        ("harbour   TREATY", HARBOUR),
+        ("Tidewater Treaty", HARBOUR),
+        ("HT-16", HARBOUR),
+        ("Lantern Convention", LANTERN),
+        ("Convention 77", LANTERN),
+        ("Beacon Declaration", DECLARATION),
+    ],
+)
+def test_query_that_is_an_alias_browses_that_document(
+    snapshot: Snapshot, documents: dict[str, Document], q: str, source: str
+) -> None:
+    result = everything(snapshot, q)
+    assert result.mode == "browse"
+    assert result.notes == ("the query names an instrument: its passages in document order",)
+    assert ids(result) == passage_ids(documents[source])
+    assert result.total == len(passage_ids(documents[source]))
+
+
+def test_alias_inside_a_longer_query_is_not_a_browse(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "Harbour Treaty pilots")
+    assert result.mode != "browse"
+    assert ids(result)[0] == f"{HARBOUR}.art-4"
+
+
+# --- synonyms --------------------------------------------------------------------------------
+
+
+def test_abbreviation_finds_the_phrase_it_stands_for(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "MLA")
+    assert result.mode == "all"
+    assert result.read_as == '("mutual legal assistance" OR "mutual assistance" OR MLA)'
+    # Article 4 says only "mutual assistance", the transcript "mutual legal assistance"
+    assert set(ids(result)) == {f"{LANTERN}.art-4", f"{TRANSCRIPT}.turns-1"}
+    first = result.hits[0]
+    assert first.id == f"{LANTERN}.art-4"
+    assert "<mark>mutual</mark> <mark>assistance</mark>" in first.snippet
+
+
+def test_phrase_synonym_finds_the_abbreviation_group(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "mutual assistance")
+    assert set(ids(result)) == {f"{LANTERN}.art-4", f"{TRANSCRIPT}.turns-1"}
+
+
+def test_cross_border_finds_every_spelling(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "cross-border")
+    assert set(ids(result)) == {
+        f"{PROPOSAL}.policy-questions",  # cross-border
+        f"{LANTERN}.art-5",  # transborder
+        f"{TRANSCRIPT}.turns-2",  # Trans-border
+    }
+    transborder = next(h for h in result.hits if h.id == f"{LANTERN}.art-5")
+    assert "<mark>transborder</mark>" in transborder.snippet
+    assert "transborder" in result.read_as
+
+
+def test_one_spelling_finds_the_others(snapshot: Snapshot) -> None:
+    assert set(ids(everything(snapshot, "transborder"))) == set(
+        ids(everything(snapshot, "cross-border"))
+    )
+
+
+def test_a_phrase_in_quotes_is_not_expanded(snapshot: Snapshot) -> None:
+    result = everything(snapshot, '"cross-border"')
+    assert ids(result) == [f"{PROPOSAL}.policy-questions"]
+
+
+# --- themes ------------------------------------------------------------------------------------
+
+
+def test_theme_restricts_the_results(snapshot: Snapshot) -> None:
+    plain = everything(snapshot, "lantern")
+    themed = everything(snapshot, "lantern", theme="mla")
+    assert plain.total == 13
+    assert ids(themed) == [f"{LANTERN}.art-4"]  # the only lantern passage on mutual assistance
+    assert themed.total == 1
+    assert themed.request.filters == {"theme": "mla"}
+
+
+def test_theme_boosts_the_passages(snapshot: Snapshot) -> None:
+    plain = {h.id: h.score for h in everything(snapshot, "keepers").hits}
+    themed = everything(snapshot, "keepers", theme="cross-border")
+    assert set(ids(themed)) == {f"{LANTERN}.art-5", f"{PROPOSAL}.policy-questions"}
+    for hit in themed.hits:
+        assert hit.score > plain[hit.id]
+
+
+def test_empty_query_with_a_theme_ranks_by_the_theme(snapshot: Snapshot) -> None:
+    result = everything(snapshot, theme="cross-border")
+    assert result.mode == "browse"
+    assert set(ids(result)) == {
+        f"{LANTERN}.art-5",
+        f"{PROPOSAL}.policy-questions",
+        f"{TRANSCRIPT}.turns-2",
+    }
+    scores = [hit.score for hit in result.hits]
+    assert all(score > 0 for score in scores)
+    assert scores == sorted(scores, reverse=True)
+    # not document order: the proposal says "cross-border" in its label as well
+    assert ids(result) == [
+        f"{PROPOSAL}.policy-questions",
+        f"{LANTERN}.art-5",
+        f"{TRANSCRIPT}.turns-2",
+    ]
+
+
+def test_theme_score_adds_up_the_phrases_a_passage_uses(snapshot: Snapshot) -> None:
+    # Article 5 says "transborder" (a synonym) and "publicly visible" (a related term)
+    by_theme = {h.id: h.score for h in everything(snapshot, theme="cross-border").hits}
+    by_word = {h.id: h.score for h in everything(snapshot, "transborder").hits}
+    article = f"{LANTERN}.art-5"
+    assert by_theme[article] > 1.5 * by_word[article]
+    # the transcript says only "Trans-border": its theme score is that phrase's alone
+    turns = f"{TRANSCRIPT}.turns-2"
+    assert by_theme[turns] == pytest.approx(by_word[turns])
+
+
+def test_theme_with_filters(snapshot: Snapshot) -> None:
+    result = everything(snapshot, theme="mla", kinds=("igf-transcript",))
+    assert ids(result) == [f"{TRANSCRIPT}.turns-1"]
+    assert result.facets["kind"] == {"igf-transcript": 1, "treaty": 1}
+
+
+def test_unknown_theme_is_an_invalid_request(snapshot: Snapshot) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        run(snapshot, "lantern", theme="tides")
+    assert caught.value.param == "theme"
+    assert "mla" in caught.value.message and "cross-border" in caught.value.message
+
+
+def test_query_naming_a_theme_with_no_hits_shows_the_theme(snapshot: Snapshot) -> None:
+    # "letters rogatory" is a related term of the "mla" theme that no passage uses
+    result = everything(snapshot, "letters rogatory")
+    assert set(ids(result)) == {f"{LANTERN}.art-4", f"{TRANSCRIPT}.turns-1"}
+    assert result.notes[-1] == (
+        "no passage matched 'letters rogatory'; showing the theme 'Mutual legal assistance'"
+    )
+    assert result.request.q == "letters rogatory"
+    assert result.request.theme is None
+
+
+# --- did you mean -------------------------------------------------------------------------------
+
+
+def test_misspelt_word_with_no_hits_searches_the_suggestion(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "lanterm")
+    assert result.suggestion == "lantern"
+    assert result.searched_instead == "lantern"
+    assert "no passage matched 'lanterm'; showing results for 'lantern'" in result.notes
+    assert ids(result) == ids(everything(snapshot, "lantern"))
+    assert result.total == 13
+    assert result.request.q == "lanterm"
+
+
+def test_misspelt_word_among_hits_is_only_suggested(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "lanterm OR pennants")
+    assert result.suggestion == "lantern OR pennants"
+    assert result.searched_instead is None
+    assert ids(result) == [f"{HARBOUR}.art-2"]
+
+
+def test_several_misspelt_words(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepr flagz")
+    assert result.suggestion == "keeper flags"
+    assert result.searched_instead == "keeper flags"
+    assert result.total > 0
+
+
+def test_misspelt_word_inside_a_phrase(snapshot: Snapshot) -> None:
+    result = everything(snapshot, '"lanterm keepers"')
+    assert result.searched_instead == '"lantern keepers"'
+    assert f"{PROPOSAL}.expected-outcomes" in ids(result)
+
+
+def test_known_words_have_no_suggestion(snapshot: Snapshot) -> None:
+    result = run(snapshot, "lantern")
+    assert result.suggestion is None and result.searched_instead is None
+
+
+def test_filters_and_prefixes_are_not_corrected(snapshot: Snapshot) -> None:
+    assert run(snapshot, "speaker:lanterm").suggestion is None
+    assert run(snapshot, "lanterm*").suggestion is None
+
+
+# --- snippets ------------------------------------------------------------------------------------
+
+
+def test_snippet_marks_the_matched_words(snapshot: Snapshot) -> None:
+    result = run(snapshot, "pennants flags")
+    hit = result.hits[0]
+    assert hit.id == f"{HARBOUR}.art-2"
+    assert "<mark>flags</mark>" in hit.snippet
+    assert "<mark>pennants</mark>" in hit.snippet
+    assert "<mark>flag</mark>" in hit.snippet  # "flag" and "flags" share their stem
+    assert set(hit.matched_terms) == {"flags", "pennants", "flag"}
+
+
+def test_matched_terms_include_the_section_label(snapshot: Snapshot) -> None:
+    hit = run(snapshot, "quietude").hits[0]
+    assert hit.id == f"{LANTERN}.art-2"
+    assert hit.matched_terms == ("quietude",)
+    assert "<mark>" not in hit.snippet  # only the label matched: the text's lead
+    assert hit.snippet.startswith("Each Party shall adopt")
+
+
+def test_snippet_is_escaped_html(snapshot: Snapshot) -> None:
+    hit = run(snapshot, "pilots warned").hits[0]
+    assert hit.id == f"{PROPOSAL}.description"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hit.snippet
+    assert "crews &amp; keepers" in hit.snippet
+    assert "<script" not in hit.snippet
+    assert hit.snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    assert "<mark>Pilots</mark>" in hit.snippet
+    assert hit.passage is not None and "<script>" in hit.passage.text  # kept as it is
+
+
+def test_snippet_found_beyond_forty_thousand_characters(snapshot: Snapshot) -> None:
+    hit = run(snapshot, "driftwood").hits[0]
+    assert hit.id == f"{HARBOUR}.art-9"
+    assert hit.passage is not None
+    assert hit.passage.text.index("driftwood") > 40_000
+    assert "<mark>driftwood</mark>" in hit.snippet
+    assert hit.snippet.startswith("…")
+    assert hit.matched_terms == ("driftwood",)
+    assert len(hit.snippet) < 600
+
+
+def test_no_snippets_when_not_asked(snapshot: Snapshot) -> None:
+    result = run(snapshot, "driftwood", snippets=False)
+    assert result.hits[0].snippet == ""
+    assert result.hits[0].matched_terms == ("driftwood",)
+
+
+def test_browse_snippets_are_leads(snapshot: Snapshot) -> None:
+    result = run(snapshot, sources=(HARBOUR,), page=1, per_page=9)
+    long = result.hits[-1]
+    assert long.id == f"{HARBOUR}.art-9"
+    assert "<mark>" not in long.snippet
+    assert long.snippet.endswith("…")
+    assert len(long.snippet) <= 241
+
+
+def test_negated_words_are_not_marked(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "keepers -lantern")
+    assert result.total > 0
+    for hit in result.hits:
+        assert "<mark>lantern" not in hit.snippet.lower()
+        assert "lantern" not in hit.matched_terms
+
+
+# --- filters and facets ---------------------------------------------------------------------
+
+
+def test_facets_of_everything(snapshot: Snapshot) -> None:
+    result = run(snapshot)
+    assert result.total == len(EVERY_ID) == 25
+    assert result.facets["kind"] == {
+        "treaty": 18,
+        "igf-proposal": 3,
+        "igf-transcript": 3,
+        "declaration": 1,
+    }
+    # by count, then by name
+    assert list(result.facets["source"].items()) == [
+        (HARBOUR, 9),
+        (LANTERN, 9),
+        (TRANSCRIPT, 3),
+        (PROPOSAL, 3),
+        (DECLARATION, 1),
+    ]
+    # years newest first
+    assert list(result.facets["year"].items()) == [
+        ("2021", 3),
+        ("2019", 3),
+        ("2016", 9),
+        ("2012", 1),
+        ("2001", 9),
+    ]
+    assert result.facets["speaker"] == {"Bram Otter": 3, "Ada Quill": 1, "Cora Vane": 1}
+
+
+def test_facet_counts_are_sorted_by_count(snapshot: Snapshot) -> None:
+    for facet in ("kind", "source", "speaker"):
+        counts = list(run(snapshot).facets[facet].values())
+        assert counts == sorted(counts, reverse=True)
+
+
+def test_facets_follow_the_query(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers")
+    assert result.facets["kind"] == {"treaty": 8, "igf-proposal": 3, "igf-transcript": 1}
+    assert result.facets["source"] == {LANTERN: 6, PROPOSAL: 3, HARBOUR: 2, TRANSCRIPT: 1}
+    assert result.facets["year"] == {"2021": 1, "2019": 3, "2016": 2, "2001": 6}
+    assert sum(result.facets["kind"].values()) == result.total == 12
+
+
+def test_each_facet_ignores_its_own_filter(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers", sources=(LANTERN,))
+    assert result.total == 6
+    assert sources(everything(snapshot, "keepers", sources=(LANTERN,))) == {LANTERN}
+    # the source facet still counts the other sources ...
+    assert result.facets["source"] == {LANTERN: 6, PROPOSAL: 3, HARBOUR: 2, TRANSCRIPT: 1}
+    # ... while the others reflect the source filter
+    assert result.facets["kind"] == {"treaty": 6}
+    assert result.facets["year"] == {"2001": 6}
+    assert "speaker" not in result.facets
+
+
+def test_kind_filter_and_facets(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "keepers", kinds=("igf-proposal", "igf-transcript"))
+    assert result.total == 4
+    assert sources(result) == {PROPOSAL, TRANSCRIPT}
+    assert result.facets["kind"] == {"treaty": 8, "igf-proposal": 3, "igf-transcript": 1}
+    assert result.facets["source"] == {PROPOSAL: 3, TRANSCRIPT: 1}
+    assert result.request.filters == {"kind": ["igf-proposal", "igf-transcript"]}
+
+
+def test_year_filter(snapshot: Snapshot) -> None:
+    result = everything(snapshot, years=(2012, 2019))
+    assert sources(result) == {HARBOUR, PROPOSAL, DECLARATION}
+    assert result.facets["year"] == {"2021": 3, "2019": 3, "2016": 9, "2012": 1, "2001": 9}
+    assert result.facets["source"] == {HARBOUR: 9, PROPOSAL: 3, DECLARATION: 1}
+
+
+def test_speaker_filter_and_facet(snapshot: Snapshot) -> None:
+    result = everything(snapshot, speakers=("Cora Vane",))
+    assert ids(result) == [f"{TRANSCRIPT}.turns-2"]
+    assert result.facets["speaker"] == {"Bram Otter": 3, "Ada Quill": 1, "Cora Vane": 1}
+    assert result.facets["source"] == {TRANSCRIPT: 1}
+    either = everything(snapshot, speakers=("Cora Vane", "Ada Quill"))
+    assert ids(either) == [f"{TRANSCRIPT}.turns-1", f"{TRANSCRIPT}.turns-2"]
+
+
+def test_filters_combine(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "keepers", kinds=("treaty",), years=(2010, 2030))
+    assert sources(result) == {HARBOUR}
+    assert result.total == 2
+    assert result.facets["kind"] == {"treaty": 2, "igf-proposal": 3, "igf-transcript": 1}
+    assert result.facets["year"] == {"2016": 2, "2001": 6}
+
+
+# --- browsing --------------------------------------------------------------------------------
+
+
+def test_empty_query_lists_everything_in_document_order(snapshot: Snapshot) -> None:
+    result = everything(snapshot)
+    assert result.mode == "browse"
+    assert result.read_as == ""
+    assert ids(result) == EVERY_ID
+    assert all(hit.score == 0 for hit in result.hits)
+
+
+def test_empty_query_with_a_source_lists_its_passages_in_order(
+    snapshot: Snapshot, documents: dict[str, Document]
+) -> None:
+    result = everything(snapshot, sources=(TRANSCRIPT, LANTERN))
+    assert ids(result) == passage_ids(documents[LANTERN]) + passage_ids(documents[TRANSCRIPT])
+
+
+# --- paging ------------------------------------------------------------------------------------
+
+
+def test_pages_concatenate_to_the_whole_list(snapshot: Snapshot) -> None:
+    whole = everything(snapshot, "keepers")
+    assert whole.total == 12
+    pages = [run(snapshot, "keepers", page=p, per_page=5) for p in (1, 2, 3)]
+    assert all(page.total == 12 for page in pages)
+    assert all(page.pages == 3 for page in pages)
+    assert [len(page.hits) for page in pages] == [5, 5, 2]
+    joined = [i for page in pages for i in ids(page)]
+    assert joined == ids(whole)
+    assert len(set(joined)) == len(joined)
+
+
+def test_browse_pages_concatenate(snapshot: Snapshot) -> None:
+    joined = [i for p in range(1, 10) for i in ids(run(snapshot, page=p, per_page=3))]
+    assert joined == EVERY_ID
+
+
+def test_page_beyond_the_end_is_empty(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers", page=4, per_page=5)
+    assert result.hits == ()
+    assert result.total == 12
+    assert result.facets["kind"]["treaty"] == 8
+
+
+@pytest.mark.parametrize(
+    ("fields", "param"),
+    [
+        ({"per_page": MAX_PER_PAGE + 1}, "per_page"),
+        ({"per_page": 0}, "per_page"),
+        ({"page": 0}, "page"),
+        ({"page": -1}, "page"),
+        ({"page": MAX_DEPTH // 50 + 1, "per_page": 50}, "page"),
+        ({"page": MAX_DEPTH + 1, "per_page": 1}, "page"),
+        ({"sort": "newest"}, "sort"),
+        ({"sort": ""}, "sort"),
+        ({"kinds": ("statute",)}, "kind"),
+        ({"kinds": ("treaty", "Treaty")}, "kind"),
+        ({"sources": ("no-such-source",)}, "source"),
+        ({"sources": (LANTERN.upper(),)}, "source"),
+    ],
+)
+def test_invalid_requests(snapshot: Snapshot, fields: dict[str, object], param: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        run(snapshot, "keepers", **fields)
+    assert caught.value.param == param
+    assert caught.value.message
+
+
+def test_deepest_page_allowed(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers", page=MAX_DEPTH // MAX_PER_PAGE, per_page=MAX_PER_PAGE)
+    assert result.hits == () and result.total == 12
+
+
+# --- sorting ------------------------------------------------------------------------------------
+
+
+def test_sort_by_year_descending(snapshot: Snapshot) -> None:
+    result = everything(snapshot, sort="year_desc")
+    years = [hit.document.source.year for hit in result.hits]
+    assert years == sorted(years, reverse=True)
+    assert result.total == 25
+    # within a year, document order
+    assert ids(result)[:3] == [f"{TRANSCRIPT}.turns-{i}" for i in (1, 2, 3)]
+
+
+def test_sort_by_year_ascending_keeps_relevance_within_a_year(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "keepers", sort="year_asc")
+    years = [hit.document.source.year for hit in result.hits]
+    assert years == sorted(years)
+    assert years[0] == YEARS[LANTERN]
+    for _, group in itertools.groupby(result.hits, key=lambda h: h.document.source.year):
+        scores = [hit.score for hit in group]
+        assert scores == sorted(scores, reverse=True)
+    assert set(ids(result)) == set(ids(everything(snapshot, "keepers")))
+
+
+# --- the query language -----------------------------------------------------------------------
+
+
+def test_or(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "pennants OR quietude")
+    assert result.mode == "boolean"
+    assert result.read_as == "pennants OR quietude"
+    assert set(ids(result)) == {f"{HARBOUR}.art-2"} | set(ids(everything(snapshot, "quietude")))
+
+
+def test_not_and_minus(snapshot: Snapshot) -> None:
+    keepers = set(ids(everything(snapshot, "keepers")))
+    lantern = set(ids(everything(snapshot, "lantern")))
+    not_lantern = everything(snapshot, "keepers NOT lantern")
+    assert not_lantern.read_as == "keepers AND NOT lantern"
+    assert set(ids(not_lantern)) == keepers - lantern
+    assert set(ids(everything(snapshot, "keepers -lantern"))) == keepers - lantern
+
+
+def test_not_alone_excludes_the_metadata_only_record_too(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "NOT keepers")
+    assert result.total == 25 - 12
+    assert f"{DECLARATION}.about" in ids(result)
+
+
+def test_phrase_against_words(snapshot: Snapshot) -> None:
+    phrase = everything(snapshot, '"mutual assistance"')
+    assert ids(phrase) == [f"{LANTERN}.art-4"]
+    assert ids(everything(snapshot, '"assistance mutual"')) == []
+    words = everything(snapshot, "assistance AND mutual")
+    assert set(ids(words)) == {f"{LANTERN}.art-4", f"{TRANSCRIPT}.turns-1"}
+
+
+def test_prefix(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "logb*")
+    assert result.mode == "boolean"
+    assert result.read_as == "logb*"
+    assert set(ids(result)) == {
+        f"{LANTERN}.art-3",
+        f"{HARBOUR}.art-7",
+        f"{TRANSCRIPT}.turns-2",
+        f"{PROPOSAL}.policy-questions",
+    }
+
+
+def test_prefix_matches_are_marked(snapshot: Snapshot) -> None:
+    hit = run(snapshot, "logb*").hits[0]
+    assert hit.id == f"{LANTERN}.art-3"
+    assert "<mark>logbooks</mark>" in hit.snippet
+    assert "logbooks" in hit.matched_terms
+
+
+def test_field_filters_in_the_query(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "keepers kind:igf-proposal")
+    assert result.read_as == "keepers AND kind:igf-proposal"
+    assert sources(result) == {PROPOSAL} and result.total == 3
+    assert sources(everything(snapshot, f"keepers source:{HARBOUR}")) == {HARBOUR}
+    speaker = everything(snapshot, 'speaker:"Bram Otter"')
+    assert ids(speaker) == [f"{TRANSCRIPT}.turns-{i}" for i in (1, 2, 3)]
+    assert ids(everything(snapshot, "speaker:cora")) == [f"{TRANSCRIPT}.turns-2"]
+
+
+def test_years_in_the_query(snapshot: Snapshot) -> None:
+    assert sources(everything(snapshot, "keepers year:2019")) == {PROPOSAL}
+    assert sources(everything(snapshot, "keepers year:2016..2020")) == {HARBOUR, PROPOSAL}
+    assert sources(everything(snapshot, "keepers year:2016-2021")) == {
+        HARBOUR,
+        PROPOSAL,
+        TRANSCRIPT,
+    }
+    assert everything(snapshot, "year:1990..1995").total == 0
+
+
+def test_field_filters_alone_browse_in_document_order(
+    snapshot: Snapshot, documents: dict[str, Document]
+) -> None:
+    result = everything(snapshot, "kind:treaty")
+    assert ids(result) == passage_ids(documents[LANTERN]) + passage_ids(documents[HARBOUR])
+
+
+def test_unknown_values_in_the_query_match_nothing(snapshot: Snapshot) -> None:
+    assert run(snapshot, "kind:statute").total == 0
+    assert run(snapshot, "source:nowhere keepers").total == 0
+
+
+def test_grouping(snapshot: Snapshot) -> None:
+    either = everything(snapshot, "pennants OR wick")
+    assert set(ids(either)) == {f"{HARBOUR}.art-2", f"{LANTERN}.art-7", f"{TRANSCRIPT}.turns-3"}
+    # the Lantern Convention's title and the transcript's text say "convention"
+    result = everything(snapshot, "(pennants OR wick) -convention")
+    assert result.read_as == "(pennants OR wick) AND NOT convention"
+    assert ids(result) == [f"{HARBOUR}.art-2"]
+
+
+def test_malformed_query_is_answered_with_a_note(snapshot: Snapshot) -> None:
+    result = everything(snapshot, '"quietude (')
+    assert result.mode == "all"
+    assert any("read as plain words" in note for note in result.notes)
+    assert result.total == 3
+
+
+# --- a prefix with more words than the cap ------------------------------------------------------
+
+_LETTERS = "bcdfgkmnprtvz"
+QUERN = ["quern" + a + b for a, b in itertools.product(_LETTERS, repeat=2)][: MAX_PREFIX_TERMS + 10]
+
+
+@pytest.fixture(scope="module")
+def quern_snapshot(tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary) -> Snapshot:
+    """A glossary whose 60 "quern…" words: the first 50 in two passages, 10 in a third."""
+    common, rare = QUERN[:MAX_PREFIX_TERMS], QUERN[MAX_PREFIX_TERMS:]
+    source = make_source("quern-glossary", title="Glossary of millstones", short_title="Glossary")
+    passages = [
+        Passage("part-1", "Part 1", " ".join(common)),
+        Passage("part-2", "Part 2", " ".join(reversed(common))),
+        Passage("part-3", "Part 3", " ".join(rare)),
+    ]
+    root = tmp_path_factory.mktemp("quern")
+    write_generation(root, [Document(source, STATUS_TEXT, passages)])
+    return Library(root, vocabulary).snapshot()
+
+
+def test_prefix_expansion_is_capped_to_the_most_frequent_terms(quern_snapshot: Snapshot) -> None:
+    assert len(set(QUERN)) > MAX_PREFIX_TERMS
+    result = everything(quern_snapshot, "quern*")
+    assert result.read_as == "quern*"
+    # the 10 rarest words fell outside the expansion: part 3 is not found
+    assert ids(result) == ["quern-glossary.part-1", "quern-glossary.part-2"]
+    assert everything(quern_snapshot, QUERN[-1]).total == 1  # yet the word is indexed
+    expansion = quern_snapshot.searcher.matcher.prefix("quern")
+    assert len(expansion.expansion) == MAX_PREFIX_TERMS
+    assert expansion.capped
+
+
+def test_capped_prefix_is_noted(quern_snapshot: Snapshot) -> None:
+    result = everything(quern_snapshot, "quern*")
+    assert result.read_as != "quern*" or any("quern" in note for note in result.notes)
+
+
+# --- cost bounds ----------------------------------------------------------------------------
+
+
+def test_new_query_past_the_time_limit_raises(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searcher_module, "TIME_LIMIT", 0.0)
+    with pytest.raises(QueryTimeout):
+        run(snapshot, "moonrakers")  # never searched: its postings must be read
+    with pytest.raises(QueryTimeout):
+        run(snapshot, "buoys OR fog")  # a boolean query checks the time at every node
+    monkeypatch.undo()
+    assert run(snapshot, "buoys OR fog").total == 2  # the timeout was not remembered
+
+
+def test_cached_answer_is_served_without_time(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run(snapshot, "amendment OR bell")
+    monkeypatch.setattr(searcher_module, "TIME_LIMIT", 0.0)
+    again = run(snapshot, "amendment OR bell")
+    assert ids(again) == ids(first) and again.total == 2
+    with pytest.raises(QueryTimeout):
+        run(snapshot, "amendment OR bell", per_page=3)  # another request is a new query
+
+
+def test_time_limit_holds_for_each_of_two_concurrent_queries(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query that starts later must not move the deadline of one still running."""
+    limit = 0.3
+    monkeypatch.setattr(searcher_module, "TIME_LIMIT", limit)
+    matcher = snapshot.searcher.matcher
+    read_term = matcher._read_term
+    inside, resume = threading.Event(), threading.Event()
+
+    def slow_read(field: str, term: str):  # type: ignore[no-untyped-def]
+        if term == "saltmarsh" and not inside.is_set():
+            inside.set()
+            resume.wait(5)
+        return read_term(field, term)
+
+    monkeypatch.setattr(matcher, "_read_term", slow_read)
+    outcome: list[object] = []
+
+    def first() -> None:
+        try:
+            outcome.append(run(snapshot, "saltmarsh"))
+        except QueryTimeout as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(5)
+    time.sleep(limit + 0.1)  # the first query is now past its time limit
+    run(snapshot, "tidepools")  # a second query starts, and ends
+    resume.set()
+    thread.join(5)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], QueryTimeout)
+    assert isinstance(run(snapshot, "tidepools"), SearchResult)  # the second was answered
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "a*",
+        "*",
+        "q*",
+        "lantern " * 1250,
+        "(" * 500 + "lantern" + ")" * 500,
+        "(" * 5000,
+        '"' * 999,
+        " OR ".join(f"w{i}*" for i in range(100)),
+        "NOT " * 300 + "lantern",
+    ],
+)
+def test_costly_queries_are_answered_quickly(snapshot: Snapshot, q: str) -> None:
+    started = time.perf_counter()
+    result = run(snapshot, q)
+    assert time.perf_counter() - started < 2.0
+    assert result.total >= 0
+    assert isinstance(result.read_as, str)
+
+
+def test_long_query_says_it_was_cut(snapshot: Snapshot) -> None:
+    result = run(snapshot, "lantern " * 1250)
+    assert f"only the first {MAX_QUERY_CHARS} characters of the query were read" in result.notes
+    assert result.total == 13
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        " ".join(["keepers"] * MAX_TERMS + ["pennants"]),  # a 25th word
+        "keepers " + "0123456789" * 99 + " pennants",  # a word past 1000 characters
+    ],
+    ids=["25th-word", "past-1000-characters"],
+)
+def test_words_past_the_query_limits_are_not_searched(snapshot: Snapshot, q: str) -> None:
+    result = everything(snapshot, q)
+    assert result.notes  # the parser says what it left out ...
+    assert "pennants" not in result.read_as  # ... but the searcher reads it anyway
+    assert f"{HARBOUR}.art-2" not in ids(result)
+
+
+def test_nested_parentheses_query_is_answered_as_words(snapshot: Snapshot) -> None:
+    result = run(snapshot, "(" * 500 + "quietude" + ")" * 500)
+    assert result.total == 3
+    assert any("nested more than" in note for note in result.notes)
+
+
+def test_bare_star_searches_nothing(snapshot: Snapshot) -> None:
+    result = run(snapshot, "*")
+    assert result.total == 0
+    assert result.notes == ("the query has only very common words; nothing was searched",)
+
+
+def test_one_letter_prefix_is_answered(snapshot: Snapshot) -> None:
+    result = run(snapshot, "a*")
+    assert result.read_as == "a*"
+    assert result.total > 10
+
+
+def test_took_ms_is_measured_per_call(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers")
+    assert result.took_ms >= 0
+    assert run(snapshot, "keepers").hits == result.hits
+
+
+# --- generations ---------------------------------------------------------------------------------
+
+
+def test_no_index_before_the_first_publish(tmp_path: Path, vocabulary: Vocabulary) -> None:
+    with pytest.raises(NoIndex):
+        Library(tmp_path, vocabulary).snapshot()
+
+
+def test_new_generation_is_picked_up_while_the_old_snapshot_still_answers(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    write_generation(tmp_path, [lantern_convention()], key=1)
+    library = Library(tmp_path, vocabulary)
+    old = library.snapshot()
+    assert library.snapshot() is old  # nothing changed: the same snapshot
+    assert run(old, "pennants").total == 0
+    assert set(old.documents) == {LANTERN}
+
+    write_generation(tmp_path, [lantern_convention(), harbour_treaty()], key=2)
+    new = library.snapshot()
+    assert new is not old
+    assert new.version != old.version
+    assert set(new.documents) == {LANTERN, HARBOUR}
+    assert ids(run(new, "pennants")) == [f"{HARBOUR}.art-2"]
+    assert run(new, "lantern").total > run(old, "lantern").total
+
+    # the old snapshot keeps answering, new queries too, from its own generation
+    assert run(old, "pennants").total == 0
+    assert run(old, "wick OR keepers").total > 0
+    with pytest.raises(InvalidRequest):
+        run(old, sources=(HARBOUR,))
+    assert library.snapshot() is new
+
+
+def test_the_fixture_corpus(documents: dict[str, Document]) -> None:
+    assert tuple(documents) == SOURCE_IDS
+    assert {d: documents[d].source.kind for d in documents} == KINDS
+    assert {d: documents[d].source.year for d in documents} == YEARS

@@ -1,0 +1,233 @@
+"""Snippets (kb/search/snippets.py): fragments of a passage with the matched words marked."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.search.snippets import (
+    CONTEXT_WORDS,
+    ELLIPSIS,
+    FRAGMENT_WORDS,
+    LEAD_CHARS,
+    MAX_FRAGMENTS,
+    AnalysedText,
+    snippet,
+)
+from kb.search.terms import stem
+
+MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+def filler(count: int, start: int = 0) -> list[str]:
+    """``count`` distinct invented words (wordaa, wordba, ...), none of them a stop word."""
+    return [f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(start, start + count)]
+
+
+def marked(html_snippet: str) -> list[str]:
+    return MARK.findall(html_snippet)
+
+
+def mark(analysed: AnalysedText, *words: str) -> str:
+    """The snippet of ``analysed`` for the index terms of ``words``."""
+    terms = {t for t in map(stem, words) if t}
+    return snippet(analysed, analysed.positions(terms))
+
+
+# --- AnalysedText ----------------------------------------------------------------------------
+
+
+def test_analysed_text_spans_and_terms() -> None:
+    analysed = AnalysedText.of("The Keepers keep lanterns.")
+    assert analysed.spans == [
+        (0, 3, None),  # a stop word: no index term
+        (4, 11, "keeper"),
+        (12, 16, "keep"),
+        (17, 25, "lantern"),
+    ]
+    assert analysed.where == {"keeper": [1], "keep": [2], "lantern": [3]}
+
+
+def test_positions_are_sorted_and_ignore_unknown_terms() -> None:
+    analysed = AnalysedText.of("Lanterns, keepers and lanterns again; a keeper.")
+    assert analysed.positions({"lantern", "keeper", "tide"}) == [0, 1, 3, 6]
+    assert analysed.positions({"tide"}) == []
+    assert analysed.positions(set()) == []
+
+
+def test_surface_is_lower_cased_and_unique() -> None:
+    analysed = AnalysedText.of("Lantern LANTERN lanterns")
+    assert analysed.surface([0, 1, 2]) == ["lantern", "lanterns"]
+    assert analysed.surface([]) == []
+
+
+def test_accented_words_meet_their_folded_terms() -> None:
+    analysed = AnalysedText.of("Le phare côtier")
+    assert analysed.positions({stem("cotier") or ""}) == [2]
+
+
+def test_empty_text() -> None:
+    analysed = AnalysedText.of("")
+    assert analysed.spans == [] and analysed.where == {}
+    assert snippet(analysed, []) == ""
+
+
+# --- the lead, when no word of the text matched ------------------------------------------
+
+
+def test_short_text_is_shown_whole_and_escaped() -> None:
+    text = 'Keepers & pilots <b>agree</b> "today"'
+    assert snippet(AnalysedText.of(text), []) == (
+        'Keepers &amp; pilots &lt;b&gt;agree&lt;/b&gt; "today"'
+    )
+
+
+def test_long_text_is_cut_at_a_space() -> None:
+    text = " ".join(filler(100))
+    lead = snippet(AnalysedText.of(text), [])
+    assert lead.endswith(ELLIPSIS)
+    body = lead[: -len(ELLIPSIS)]
+    assert len(body) <= LEAD_CHARS
+    assert text.startswith(body + " ")
+
+
+def test_long_text_without_spaces_is_cut_at_the_limit() -> None:
+    text = "x" * (LEAD_CHARS * 2)
+    assert snippet(AnalysedText.of(text), []) == "x" * LEAD_CHARS + ELLIPSIS
+
+
+# --- marking -----------------------------------------------------------------------------------
+
+
+def test_matched_words_are_marked_as_written() -> None:
+    analysed = AnalysedText.of("The Keepers keep their LANTERNS lit.")
+    result = mark(analysed, "keeper", "lantern")
+    assert result == "The <mark>Keepers</mark> keep their <mark>LANTERNS</mark> lit."
+
+
+def test_text_and_marked_words_are_escaped() -> None:
+    analysed = AnalysedText.of("<script>alert(1)</script> & lantern <mark>x</mark>")
+    result = mark(analysed, "lantern", "script")
+    assert "<script" not in result
+    assert result == (
+        "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; &amp; "
+        "<mark>lantern</mark> &lt;mark&gt;x&lt;/mark&gt;"
+    )
+
+
+def test_quotes_are_left_as_they_are() -> None:
+    # snippets go into element content, never attributes
+    assert mark(AnalysedText.of('say "lantern"'), "lantern") == 'say "<mark>lantern</mark>"'
+
+
+def test_a_match_near_the_end_of_a_long_text() -> None:
+    words = filler(8000)
+    words[7990] = "driftwood"
+    text = " ".join(words)
+    assert len(text) > 40_000
+    result = mark(AnalysedText.of(text), "driftwood")
+    assert marked(result) == ["driftwood"]
+    assert result.startswith(ELLIPSIS)
+    assert not result.endswith(ELLIPSIS)  # the fragment reaches the end of the text
+    assert result.endswith(" ".join(words[-9:]))
+    # CONTEXT_WORDS words of context before the mark
+    before = result[len(ELLIPSIS) : result.index("<mark>")].split()
+    assert before == words[7990 - CONTEXT_WORDS : 7990]
+
+
+def test_a_match_at_the_start_has_no_leading_ellipsis() -> None:
+    words = ["lantern", *filler(200)]
+    result = mark(AnalysedText.of(" ".join(words)), "lantern")
+    assert result.startswith("<mark>lantern</mark> wordaa")
+    assert result.endswith(ELLIPSIS)
+    assert len(result[: -len(ELLIPSIS)].split()) == FRAGMENT_WORDS + CONTEXT_WORDS
+
+
+def test_two_distant_matches_make_two_fragments() -> None:
+    words = filler(400)
+    words[100], words[300] = "lantern", "keeper"
+    result = mark(AnalysedText.of(" ".join(words)), "lantern", "keeper")
+    assert result.count(f" {ELLIPSIS} ") == 1
+    assert result.startswith(ELLIPSIS) and result.endswith(ELLIPSIS)
+    assert marked(result) == ["lantern", "keeper"]  # in text order
+
+
+def test_fragments_that_touch_become_one() -> None:
+    words = filler(120)
+    words[0], words[60] = "lantern", "keeper"  # windows [0, 48) and [48, 96)
+    result = mark(AnalysedText.of(" ".join(words)), "lantern", "keeper")
+    assert marked(result) == ["lantern", "keeper"]
+    assert f" {ELLIPSIS} " not in result
+    assert result.endswith(ELLIPSIS) and not result.startswith(ELLIPSIS)
+
+
+def test_the_densest_fragments_are_chosen() -> None:
+    words = filler(600)
+    words[10] = "lantern"  # one term alone
+    words[200], words[203] = "lantern", "keeper"  # two distinct terms
+    words[400], words[402], words[404] = "lantern", "keeper", "pilot"  # three
+    result = mark(AnalysedText.of(" ".join(words)), "lantern", "keeper", "pilot")
+    assert result.count(f" {ELLIPSIS} ") == MAX_FRAGMENTS - 1
+    assert marked(result) == ["lantern", "keeper", "lantern", "keeper", "pilot"]
+    assert words[11] not in result  # the lone match at word 10 is left out
+
+
+def test_distinct_terms_count_more_than_repeats() -> None:
+    words = filler(600)
+    for i in (100, 101, 102, 103):
+        words[i] = "lantern"  # four matches of one term
+    words[300], words[301] = "keeper", "pilot"  # two matches of two terms
+    words[500], words[501], words[502] = "lantern", "keeper", "pilot"  # three of three
+    result = mark(AnalysedText.of(" ".join(words)), "lantern", "keeper", "pilot")
+    fragments = result.split(f" {ELLIPSIS} ")
+    assert len(fragments) == 2
+    assert marked(fragments[0]) == ["keeper", "pilot"]
+    assert marked(fragments[1]) == ["lantern", "keeper", "pilot"]
+
+
+def test_a_match_in_a_short_text_shows_it_all() -> None:
+    text = "Each port keeps a lantern & a bell."
+    assert mark(AnalysedText.of(text), "bell") == (
+        "Each port keeps a lantern &amp; a <mark>bell</mark>."
+    )
+
+
+def test_overlapping_windows_show_both_matches() -> None:
+    words = filler(200)
+    words[0], words[50] = "lantern", "keeper"
+    result = mark(AnalysedText.of(" ".join(words)), "lantern", "keeper")
+    assert marked(result) == ["lantern", "keeper"]
+
+
+# --- properties ------------------------------------------------------------------------------
+
+TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from(["lantern", "Keepers", "keeper", "pilot", "the", "a", "tide", "3.1"]),
+        st.sampled_from(["<", ">", "&", '"', "'", "<mark>", "</mark>", "…", "&amp;", "\n"]),
+        st.text(alphabet="abcé<&> ", max_size=6),
+    ),
+    max_size=300,
+).map(" ".join)
+TERMS = st.sets(st.sampled_from(["lantern", "keeper", "pilot", "tide", "abc", "mark"]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS, TERMS)
+def test_snippets_are_safe_html_made_of_the_text(text: str, terms: set[str]) -> None:
+    analysed = AnalysedText.of(text)
+    positions = analysed.positions(terms)
+    result = snippet(analysed, positions)
+    bare = result.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in bare and ">" not in bare
+    for word in marked(result):
+        assert stem(html.unescape(word)) in terms
+    if positions:
+        assert 1 <= len(marked(result)) <= len(positions)
+    else:
+        assert "<mark>" not in result
+    for part in html.unescape(bare).split(ELLIPSIS):
+        assert part.strip() in text

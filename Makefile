@@ -37,6 +37,7 @@ test: $(VENV)/.dev-installed
 ## bench: benchmarks (figures printed, and written to bench/results/)
 bench: $(VENV)/.dev-installed
 	$(VENV)/bin/python bench/ingest.py
+	$(VENV)/bin/python bench/search.py
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix kb tests bench

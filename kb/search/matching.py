@@ -4,10 +4,10 @@ Whoosh holds the index: the postings, the positions, the statistics. What it
 costs to walk them with Whoosh's own matchers (a tree of Python objects per
 query, a few milliseconds for an OR over six fields) is too much for a service
 that must answer thousands of distinct queries a second on two cores. So each
-term's postings are read from Whoosh once, scored once with Whoosh's BM25F
-formula (per field, times the field's weight) and kept as numpy arrays; a query
-is then a handful of vector operations over all passages, which also makes exact
-totals and facet counts cheap. Phrases are checked against Whoosh's positions.
+term's postings are read from Whoosh once and kept as numpy arrays, and each term
+is scored once with BM25F over the weighted fields; a query is then a handful of
+vector operations over all passages, which also makes exact totals and facet
+counts cheap. Phrases are checked against Whoosh's positions.
 
 Every result here is a :class:`Match`: a mask of matching passages and their
 scores, one entry per index record (``docnum``).
@@ -15,6 +15,7 @@ scores, one entry per index record (``docnum``).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -25,10 +26,9 @@ from typing import Generic, TypeVar
 import numpy as np
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.reading import IndexReader
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kb.search.terms import fold, stem, stems
+from kb.search.terms import WORD, fold, stem, stems
 
 # BM25F: the section label weighs most, then the document's title and aliases.
 FIELD_WEIGHTS = {
@@ -39,8 +39,10 @@ FIELD_WEIGHTS = {
     "text": 1.0,
     "people": 1.0,
 }
-K1, B = BM25F().K1, BM25F().B
+DOCUMENT_FIELDS = frozenset({"title", "aliases"})
+K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
+TERM_CACHE_BYTES = 16_000_000  # dense per-term matches (9 bytes a passage each)
 PREFIX_CANDIDATES = 500
 
 K = TypeVar("K", bound=Hashable)
@@ -146,7 +148,7 @@ class Synonyms:
         self.groups: list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = []
         self.members: dict[tuple[str, ...], int] = {}
         for group in groups:
-            alternatives = tuple(dict.fromkeys(s for s in map(stems, group) if s))
+            alternatives = tuple(dict.fromkeys(s for s in map(_phrase_stems, group) if s))
             self.groups.append((group, alternatives))
             for alternative in alternatives:
                 self.members.setdefault(alternative, len(self.groups) - 1)
@@ -199,7 +201,7 @@ class Matcher:
         self._whoosh = threading.Lock()  # Whoosh's readers are not thread-safe
         self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(20_000)
         # dense per-term matches: a few thousand on a small index, fewer on a large one
-        self._terms: LRU[str, Match] = LRU(max(256, 50_000_000 // (9 * max(self.n, 1))))
+        self._terms: LRU[str, Match] = LRU(max(64, TERM_CACHE_BYTES // (9 * self.n + 400)))
         self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(2_000)
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(2_000)
         self._local = threading.local()  # each request thread has its own deadline
@@ -225,16 +227,34 @@ class Matcher:
         return self._terms.get_or_make(term, lambda: self._term(term))
 
     def _term(self, term: str) -> Match:
-        score = np.zeros(self.n)
-        for field in FIELD_WEIGHTS:
-            ids, scores = self.field_term(field, term)
-            score[ids] += scores
+        """BM25F as Whoosh computes it: BM25 per field, times the field's weight, summed.
+
+        One difference: the title and the aliases both name the document, and every
+        passage of it carries them, so only the better of the two counts; summed,
+        a document whose title and aliases share the query's words would outrank
+        the passages that speak to it.
+        """
+        passage, document = np.zeros(self.n), np.zeros(self.n)
+        for field, weight in FIELD_WEIGHTS.items():
+            docnums, frequencies = self.postings(field, term)
+            if not len(docnums):
+                continue
+            lengths = self.columns.lengths[field][docnums]
+            norm = (1 - B) + B * lengths / self.columns.average_length[field]
+            idf = math.log(self.columns.live / (len(docnums) + 1)) + 1
+            scores = idf * frequencies * (K1 + 1) / (frequencies + K1 * norm) * weight
+            if field in DOCUMENT_FIELDS:
+                np.maximum.at(document, docnums, scores)
+            else:
+                passage[docnums] += scores
+        score = passage + document
         return Match(score > 0, score)
 
-    def field_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        return self._postings.get_or_make((field, term), lambda: self._read_term(field, term))
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The docnums holding ``term`` in ``field``, and its frequency in each."""
+        return self._postings.get_or_make((field, term), lambda: self._read(field, term))
 
-    def _read_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         self.check_time()
         with self._whoosh:
             if (field, term) not in self.reader:
@@ -245,13 +265,7 @@ class Matcher:
                 ids.append(postings.id())
                 weights.append(postings.weight())
                 postings.next()
-            idf = self.searcher.idf(field, term)
-        docnums = np.array(ids, dtype=np.int64)
-        tf = np.array(weights, dtype=np.float64)
-        length = self.columns.lengths[field][docnums]
-        norm = (1 - B) + B * length / self.columns.average_length[field]
-        scores = idf * tf * (K1 + 1) / (tf + K1 * norm) * FIELD_WEIGHTS[field]
-        return docnums, scores
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
     def phrase(self, terms: tuple[str, ...]) -> Match:
         """The terms next to each other, in this order, in any weighted field."""
@@ -341,6 +355,16 @@ class Matcher:
         return (self.columns.years >= start) & (self.columns.years <= end)
 
 
+def _phrase_stems(phrase: str) -> tuple[str, ...]:
+    """A synonym's terms, or none when analysis would make it a broader word.
+
+    One-letter words are not indexed, so "e-evidence" would search for "evidence".
+    """
+    found = stems(phrase)
+    lost = [w for w in WORD.findall(phrase) if len(w) == 1 and w.isalnum()]
+    return () if lost and len(found) < 2 else found
+
+
 def _quoted(text: str) -> str:
     return f'"{text}"' if len(stems(text)) > 1 or " " in text else text
 
@@ -365,6 +389,10 @@ class Columns:
     speakers: list[tuple[str, ...]]
     lengths: dict[str, np.ndarray]
     average_length: dict[str, float]
+
+    @property
+    def live(self) -> int:
+        return int(self.alive.sum())
 
     @property
     def has_speakers(self) -> bool:

@@ -99,12 +99,14 @@ class Searcher:
         self.whoosh = index.searcher()
         self.columns = read_columns(self.whoosh, list(documents))
         self.matcher = Matcher(self.whoosh, self.columns, Synonyms(vocabulary.synonym_groups()))
-        self.spelling = Spelling(self.whoosh.reader(), self.matcher._whoosh)
+        self.spelling = Spelling(
+            self.whoosh.reader(), self.matcher._whoosh, _vocabulary_words(vocabulary)
+        )
         self.records = [self._record(id_) for id_ in self.columns.ids]
         self.articles = self._articles()
         self.aliases = self._aliases()
         self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
-        self._results: LRU[SearchRequest, SearchResult] = LRU(2_000)
+        self._results: LRU[SearchRequest, SearchResult] = LRU(500)
         self._themes: LRU[str, Match] = LRU(100)
 
     # The search ----------------------------------------------------------------------
@@ -195,6 +197,9 @@ class Searcher:
         marked: set[str] = set()
         notes = list(parsed.notes)
         match, shown = self._boolean(parsed.node, marked, notes)
+        if match is None:
+            notes.append("the query has nothing to search for (only very common words or symbols)")
+            match = self.matcher.nothing()
         return _Reading(match, None, None, None, shown, "boolean", tuple(notes), frozenset(marked))
 
     def _read_plain(self, parsed: ParsedQuery) -> _Reading:
@@ -352,13 +357,12 @@ class Searcher:
             mask, score = reading.match.mask & columns.alive, reading.match.score
         if reading.pinned is not None:
             mask = mask | reading.pinned
-        score = score * np.where(columns.metadata_only, METADATA_ONLY_WEIGHT, 1.0)
         if theme is not None:
             by_theme = self.theme_match(theme)
             mask = mask & by_theme.mask
             weight = 1.0 if reading.match is None else THEME_BOOST
             score = score + weight * by_theme.score
-        return mask, score
+        return mask, score * np.where(columns.metadata_only, METADATA_ONLY_WEIGHT, 1.0)
 
     def theme_match(self, theme: Theme) -> Match:
         def make() -> Match:
@@ -529,6 +533,11 @@ def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
     counts = np.bincount(codes, minlength=len(names))
     order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
     return {names[i]: int(counts[i]) for i in order if counts[i]}
+
+
+def _vocabulary_words(vocabulary: Vocabulary) -> set[str]:
+    """Words of the themes: never "typos", even where the corpus lacks them ("freeze")."""
+    return {w for theme in vocabulary.themes.values() for t in theme.terms for w in WORD.findall(t)}
 
 
 def _squeeze(name: str) -> str:

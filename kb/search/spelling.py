@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import damerau_levenshtein
@@ -16,12 +17,14 @@ MIN_LENGTH = 4  # shorter words are too often abbreviations to correct
 class Spelling:
     """Corrects words the index does not hold to the nearest, most frequent word it does."""
 
-    def __init__(self, reader: IndexReader, lock: threading.Lock) -> None:
+    def __init__(
+        self, reader: IndexReader, lock: threading.Lock, also_known: Iterable[str] = ()
+    ) -> None:
         self.reader = reader
         self.lock = lock
         self._corrections: LRU[str, tuple[str, ...]] = LRU(5_000)
         with lock:
-            self.known = frozenset(reader.field_terms("spell"))
+            self.known = frozenset(reader.field_terms("spell")) | {fold(w) for w in also_known}
 
     def correct(self, word: str) -> str | None:
         """The correction of ``word``, or None when it is known or has no near neighbour."""

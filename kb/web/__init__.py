@@ -18,6 +18,8 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update(KB_SETTINGS=settings, JSON_SORT_KEYS=False, **config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # "//" in a path would be answered by a redirect that bypasses the JSON error handlers
+    app.url_map.merge_slashes = False
     vocabulary = load_themes(settings.themes)
     app.extensions["kb.library"] = Library(Path(settings.index_root), vocabulary)
 

@@ -64,9 +64,16 @@ def ok(**payload: Any) -> Response:
 
 
 @blueprint.before_request
-def bound_the_request() -> None:
+def bound_the_request() -> Response | None:
     if len(request.query_string) > MAX_QUERY_STRING:
         raise ApiError(414, "uri-too-long", f"the query string exceeds {MAX_QUERY_STRING} bytes")
+    if request.method == "OPTIONS":  # a CORS preflight: say what may be asked, no body
+        return Response(status=204, headers={"Allow": "GET, HEAD, OPTIONS"})
+    return None
+
+
+def is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
 
 
 @blueprint.after_request
@@ -96,7 +103,7 @@ def search_endpoint() -> Response:
 
 
 # Popular queries repeat: their serialised answers are kept, split where took_ms goes.
-_bodies: LRU[tuple[str, SearchRequest, bytes], tuple[bytes, bytes]] = LRU(2_000)
+_bodies: LRU[tuple[str, SearchRequest, bytes], tuple[bytes, bytes]] = LRU(1_000)
 _TOOK = b'"took_ms":-1.0'
 
 
@@ -249,17 +256,21 @@ def api_error(error: ApiError) -> tuple[Response, int]:
 @blueprint.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response | tuple[Response, int]:
     """JSON for every HTTP error under /api/ (unknown paths included)."""
-    if not request.path.startswith("/api/"):
+    if not is_api(request.path):
         return error  # type: ignore[return-value]
     code = (error.name or "error").lower().replace(" ", "-")
-    return error_response(error.code or 500, code, error.description or error.name)
+    response, status = error_response(error.code or 500, code, error.description or error.name)
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value  # e.g. Allow on a 405
+    return response, status
 
 
 @blueprint.app_errorhandler(Exception)
 def unexpected_error(error: Exception) -> Response | tuple[Response, int]:
     """A bug: logged with its traceback, answered as JSON under /api/ all the same."""
     current_app.logger.exception("unexpected error on %s", request.path)
-    if not request.path.startswith("/api/"):
+    if not is_api(request.path):
         return InternalServerError()  # type: ignore[return-value]
     return error_response(500, "internal-error", "something went wrong on our side; it was logged")
 

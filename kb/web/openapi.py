@@ -22,6 +22,8 @@ def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) ->
 
 
 STRING = {"type": "string"}
+YEAR_PATTERN = r"^\s*\d{4}(\s*(\.\.|-|–)\s*\d{4})?\s*$"  # as kb.web.api reads it
+YEAR_PATTERN = r"^\s*\d{4}(\s*(\.\.|-|–)\s*\d{4})?\s*$"  # as kb.web.api reads it
 NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
 STRINGS = {"type": "array", "items": STRING}
@@ -35,6 +37,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 ERRORS = {
     "400": _json(_ref("Error"), "A parameter cannot be used (its name is in the message)."),
+    "414": _json(_ref("Error"), "The query string is over 64 KB."),
     "404": _json(_ref("Error"), "No such document, passage or path."),
     "503": _json(_ref("Error"), "No index has been published yet."),
 }
@@ -69,7 +72,7 @@ SEARCH_PARAMETERS = [
     _query_parameter("source", STRING, "Only this source id (repeat or comma-separate)."),
     _query_parameter(
         "year",
-        {"type": "string", "pattern": r"^\d{4}([-–]|\.\.)?(\d{4})?$"},
+        {"type": "string", "pattern": YEAR_PATTERN},
         "A year (2019) or a range (2016-2021).",
     ),
     _query_parameter("speaker", STRING, "Only passages where this speaker speaks."),
@@ -197,16 +200,24 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": STRING,
             "title": STRING,
+            "short_title": STRING,
+            "aliases": STRINGS,
             "kind": STRING,
+            "kind_label": STRING,
             "year": INTEGER,
+            "date": NULLABLE_STRING,
             "url": STRING,
+            "fetch_url": STRING,
+            "format": STRING,
+            "parser": STRING,
             "citation": STRING,
             "last_status": STRING,
+            "message": NULLABLE_STRING,
             "holds": STRING,
             "passages": INTEGER,
             "retrieved_at": NULLABLE_STRING,
-        },
-        {"message": NULLABLE_STRING, "origin": NULLABLE_STRING, "aliases": STRINGS},
+            "origin": NULLABLE_STRING,
+        }
     ),
     "Theme": _object(
         {
@@ -261,7 +272,7 @@ def openapi_document() -> dict[str, Any]:
                 "Search passages",
                 _json(_ref("SearchResponse"), "Ranked hits."),
                 parameters=SEARCH_PARAMETERS,
-                errors=("400", "503"),
+                errors=("400", "414", "503"),
             ),
             "/api/documents/{document_id}": _get(
                 "One document with its passages",

@@ -166,6 +166,49 @@ def test_the_app_follows_a_new_generation_without_restart(tmp_path: Path) -> Non
     assert data["passages"][-1]["section"] == "Article 5 – Entry into force"
 
 
+def test_search_finds_passages_with_marked_snippets(client: FlaskClient) -> None:
+    response = client.get("/api/search?q=signal+logs")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] is True
+    assert data["query"]["q"] == "signal logs"
+    assert data["total"] == 4
+    assert data["results"][0]["id"] == f"{TREATY}.art-3"  # "Requests for signal logs"
+    assert data["results"][0]["citation"].endswith("Article 3 – Requests for signal logs")
+    assert data["results"][0]["url"] == "https://treaties.example.org/lantern-signals#art-3"
+    assert "<mark>signal</mark>" in data["results"][1]["snippet"]
+    assert data["facets"]["source"] == {TREATY: 4}
+    assert data["next_url"] is None
+
+
+def test_search_facets_count_under_the_other_filters(client: FlaskClient) -> None:
+    data = client.get("/api/search?q=safeguards&kind=igf-proposal").get_json()
+    assert data["total"] == 3
+    assert {hit["source"] for hit in data["results"]} == {PROPOSAL}
+    assert data["query"]["filters"] == {"kind": ["igf-proposal"]}
+    assert data["facets"]["kind"] == {"igf-proposal": 3, "treaty": 2}
+    assert data["facets"]["source"] == {PROPOSAL: 3}
+
+
+def test_search_answers_a_typo_with_the_correction(client: FlaskClient) -> None:
+    data = client.get("/api/search?q=lantren").get_json()
+    assert data["suggestion"] == "lantern"
+    assert data["query"]["searched_instead"] == "lantern"
+    assert data["total"] == 5
+
+
+def test_search_parameter_errors_are_json_400(client: FlaskClient) -> None:
+    for query, code in [
+        ("page=abc", "invalid-parameter"),
+        ("per_page=101", "invalid-parameter"),
+        ("kind=x", "invalid-parameter"),
+        ("limit=5", "unknown-parameter"),
+    ]:
+        response = client.get(f"/api/search?{query}")
+        assert response.status_code == 400, query
+        assert response.get_json()["error"]["code"] == code, query
+
+
 # --- the real mirror -------------------------------------------------------------------
 
 

@@ -198,7 +198,7 @@ class Matcher:
         self.columns = columns
         self.synonyms = synonyms
         self.n = columns.n
-        self._whoosh = threading.Lock()  # Whoosh's readers are not thread-safe
+        self.whoosh_lock = threading.Lock()  # Whoosh's readers are not thread-safe
         self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(20_000)
         # dense per-term matches: a few thousand on a small index, fewer on a large one
         self._terms: LRU[str, Match] = LRU(max(64, TERM_CACHE_BYTES // (9 * self.n + 400)))
@@ -256,7 +256,7 @@ class Matcher:
 
     def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         self.check_time()
-        with self._whoosh:
+        with self.whoosh_lock:
             if (field, term) not in self.reader:
                 return np.zeros(0, dtype=np.int64), np.zeros(0)
             postings = self.reader.postings(field, term)
@@ -282,7 +282,7 @@ class Matcher:
         def positions() -> np.ndarray:
             self.check_time()
             mask = np.zeros(self.n, dtype=bool)
-            with self._whoosh:
+            with self.whoosh_lock:
                 for field in FIELD_WEIGHTS:
                     docnums = list(WhooshPhrase(field, list(terms)).docs(self.searcher))
                     mask[docnums] = True
@@ -317,7 +317,7 @@ class Matcher:
         """The most frequent index terms starting with the prefix, at most MAX_PREFIX_TERMS."""
         starts = {fold(text)} | ({stem(text)} - {None})
         candidates: dict[str, int] = {}
-        with self._whoosh:
+        with self.whoosh_lock:
             for start in starts:
                 for field in ("text", "section", "title"):
                     for count, raw in enumerate(self.reader.expand_prefix(field, start)):

@@ -12,12 +12,13 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh.index import Index
 
-from kb.models import Document, Passage
+from kb.models import KIND_LABELS, Document, Passage
 from kb.search import query as q
 from kb.search.matching import (
     LRU,
@@ -93,19 +94,24 @@ class _Reading:
 class Searcher:
     """Searches one published generation of the index."""
 
-    def __init__(self, index: Index, documents: dict[str, Document], vocabulary: Vocabulary):
+    def __init__(
+        self, index: Index, documents: dict[str, Document], vocabulary: Vocabulary
+    ) -> None:
         self.documents = documents
         self.vocabulary = vocabulary
         self.whoosh = index.searcher()
         self.columns = read_columns(self.whoosh, list(documents))
         self.matcher = Matcher(self.whoosh, self.columns, Synonyms(vocabulary.synonym_groups()))
         self.spelling = Spelling(
-            self.whoosh.reader(), self.matcher._whoosh, _vocabulary_words(vocabulary)
+            self.whoosh.reader(), self.matcher.whoosh_lock, _vocabulary_words(vocabulary)
         )
         self.records = [self._record(id_) for id_ in self.columns.ids]
         self.articles = self._articles()
         self.aliases = self._aliases()
         self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
+        self._marked: LRU[tuple[int, frozenset[str], bool], tuple[str, tuple[str, ...]]] = LRU(
+            20_000
+        )
         self._results: LRU[SearchRequest, SearchResult] = LRU(500)
         self._themes: LRU[str, Match] = LRU(100)
 
@@ -124,8 +130,9 @@ class Searcher:
     def check(self, request: SearchRequest) -> None:
         request.check_paging()
         for kind in request.kinds:
-            if kind not in _known_kinds():
-                raise InvalidRequest("kind", f"unknown kind {kind!r}; one of {_known_kinds()}")
+            if kind not in KIND_LABELS:
+                known = ", ".join(KIND_LABELS)
+                raise InvalidRequest("kind", f"unknown kind {kind!r}; one of {known}")
         for source in request.sources:
             if source not in self.documents:
                 raise InvalidRequest("source", f"unknown source {source!r}; see /api/sources")
@@ -438,23 +445,19 @@ class Searcher:
 
     def _hit(self, docnum: int, score: float, reading: _Reading, request: SearchRequest) -> Hit:
         document, passage = self.records[docnum]
-        terms = set(reading.marked)
         if passage is None:
             return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", ())
         label, text = self._analysed.get_or_make(
             docnum, lambda: (AnalysedText.of(passage.label), AnalysedText.of(passage.text))
         )
-        positions = text.positions(terms)
-        matched = label.surface(label.positions(terms)) + text.surface(positions)
-        shown = snippet(text, positions) if request.snippets else ""
-        return Hit(
-            id=self.columns.ids[docnum],
-            document=document,
-            passage=passage,
-            score=round(score, 4),
-            snippet=shown,
-            matched_terms=tuple(dict.fromkeys(matched)),
+        # Only the query terms a passage holds shape its snippet: queries that share
+        # them ("data", "data access", "data retention") share the work.
+        present = frozenset(t for t in reading.marked if t in text.where or t in label.where)
+        shown, matched = self._marked.get_or_make(
+            (docnum, present, request.snippets),
+            lambda: _mark(label, text, set(present), request.snippets),
         )
+        return Hit(self.columns.ids[docnum], document, passage, round(score, 4), shown, matched)
 
     def suggest(self, parsed: ParsedQuery) -> str | None:
         """The query with its unknown words corrected, or None."""
@@ -509,20 +512,14 @@ class Searcher:
 _NONE: frozenset[str] = frozenset()
 
 
-def _known_kinds() -> list[str]:
-    from kb.models import KIND_LABELS
-
-    return list(KIND_LABELS)
-
-
-def _all(masks, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _all(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
     result = np.ones(n, dtype=bool)
     for mask in masks:
         result &= mask
     return result
 
 
-def _any(masks, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _any(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
     result = np.zeros(n, dtype=bool)
     for mask in masks:
         result |= mask
@@ -533,6 +530,15 @@ def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
     counts = np.bincount(codes, minlength=len(names))
     order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
     return {names[i]: int(counts[i]) for i in order if counts[i]}
+
+
+def _mark(
+    label: AnalysedText, text: AnalysedText, terms: set[str], snippets: bool
+) -> tuple[str, tuple[str, ...]]:
+    """A passage's snippet (or "") and the words of its label and text that matched."""
+    positions = text.positions(terms)
+    matched = label.surface(label.positions(terms)) + text.surface(positions)
+    return (snippet(text, positions) if snippets else ""), tuple(dict.fromkeys(matched))
 
 
 def _vocabulary_words(vocabulary: Vocabulary) -> set[str]:

@@ -46,10 +46,14 @@ class AnalysedText:
         hits.sort()
         return hits
 
-    def surface(self, positions: list[int]) -> list[str]:
-        """The words at ``positions`` as written, lower-cased, each once."""
-        words = (self.text[self.spans[i][0] : self.spans[i][1]].lower() for i in positions)
-        return list(dict.fromkeys(words))
+    def surface(self, positions: list[int], limit: int = 12) -> list[str]:
+        """The words at ``positions`` as written, lower-cased, each once (at most ``limit``)."""
+        found: dict[str, None] = {}
+        for i in positions:
+            found[self.text[self.spans[i][0] : self.spans[i][1]].lower()] = None
+            if len(found) == limit:
+                break
+        return list(found)
 
 
 def snippet(analysed: AnalysedText, positions: list[int]) -> str:
@@ -75,15 +79,23 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[int, int]]:
-    """Word ranges [start, end) that hold the most distinct matched terms, in text order."""
+    """Word ranges [start, end) that hold the most distinct matched terms, in text order.
+
+    A window starts at each match and spans FRAGMENT_WORDS words; one pass with two
+    pointers counts the terms inside each, so long passages with many matches stay cheap.
+    """
+    terms = [analysed.spans[i][2] for i in positions]
+    inside: dict[str | None, int] = defaultdict(int)
     scored = []
     right = 0
     for left, first in enumerate(positions):
         while right < len(positions) and positions[right] < first + FRAGMENT_WORDS:
+            inside[terms[right]] += 1
             right += 1
-        inside = positions[left:right]
-        distinct = len({analysed.spans[i][2] for i in inside})
-        scored.append((distinct, len(inside), -first))
+        scored.append((len(inside), right - left, -first))
+        inside[terms[left]] -= 1
+        if not inside[terms[left]]:
+            del inside[terms[left]]
     chosen: list[tuple[int, int]] = []
     for _, _, negative_first in sorted(scored, reverse=True):
         first = -negative_first

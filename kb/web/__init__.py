@@ -10,14 +10,15 @@ from flask import Flask
 from kb.config import Settings
 from kb.search.library import Library
 from kb.search.themes import load_themes
+from kb.web.json import OrjsonProvider
 
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     """Build the app; ``settings`` defaults to the environment (``KB_DATA_DIR`` ...)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(KB_SETTINGS=settings, JSON_SORT_KEYS=False, **config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(KB_SETTINGS=settings, **config)
+    app.json = OrjsonProvider(app)
     # "//" in a path would be answered by a redirect that bypasses the JSON error handlers
     app.url_map.merge_slashes = False
     vocabulary = load_themes(settings.themes)

@@ -6,9 +6,9 @@ Shapes are built in ``kb/web/shapes.py`` and described in ``kb/web/openapi.py``.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +29,7 @@ from kb.search import (
 from kb.search.matching import LRU
 from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
 from kb.search.themes import Vocabulary
+from kb.web.json import dumps
 from kb.web.openapi import openapi_document
 from kb.web.shapes import document_json, passage_json, search_json, themes_json
 
@@ -90,24 +91,34 @@ def open_to_all_origins(response: Response) -> Response:
 @blueprint.get("/search")
 def search_endpoint() -> Response:
     snap = snapshot()
-    wanted = search_request(request.args)
     started = time.perf_counter()
-    key = (snap.version, wanted, request.query_string)
-    body = _bodies.get(key)
-    if body is None:
-        body = _bodies.put(key, search_body(snap, wanted))
-    took = round((time.perf_counter() - started) * 1000, 2)
-    before, after = body
-    response = Response(before + str(took).encode() + after, mimetype="application/json")
-    return conditional(response, snap)
+    key = (snap.version, request.query_string)
+    answer = _answers.get(key)
+    if answer is None:
+        answer = _answers.put(key, search_answer(snap, search_request(request.args)))
+    if answer.etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers={"ETag": answer.etag})
+    took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
+    response = Response(answer.before + took + answer.after, mimetype="application/json")
+    response.headers["ETag"] = answer.etag
+    return response
 
 
-# Popular queries repeat: their serialised answers are kept, split where took_ms goes.
-_bodies: LRU[tuple[str, SearchRequest, bytes], tuple[bytes, bytes]] = LRU(1_000)
+@dataclass(frozen=True)
+class _Answer:
+    """A serialised search answer, split where ``took_ms`` goes, and its ETag."""
+
+    before: bytes
+    after: bytes
+    etag: str
+
+
+# Popular queries repeat: their answers are kept per index version and query string.
+_answers: LRU[tuple[str, bytes], _Answer] = LRU(1_000)
 _TOOK = b'"took_ms":-1.0'
 
 
-def search_body(snap: Snapshot, wanted: SearchRequest) -> tuple[bytes, bytes]:
+def search_answer(snap: Snapshot, wanted: SearchRequest) -> _Answer:
     try:
         result = search(snap, wanted)
     except InvalidRequest as error:
@@ -118,38 +129,44 @@ def search_body(snap: Snapshot, wanted: SearchRequest) -> tuple[bytes, bytes]:
     has_next = next_page <= result.pages and next_page * wanted.per_page <= MAX_DEPTH
     payload = search_json(result, page_url(request.args, next_page) if has_next else None)
     payload["took_ms"] = -1.0
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    body = dumps(payload)
     before, _, after = body.partition(_TOOK)
-    return before + b'"took_ms":', after
+    return _Answer(before + b'"took_ms":', after, etag_for(snap))
 
 
 def search_request(args: MultiDict[str, str]) -> SearchRequest:
     """The search that the query string asks for; ApiError 400 for what cannot be read."""
-    unknown = sorted(set(args) - set(SEARCH_PARAMETERS))
+    params = args.to_dict(flat=False)
+    unknown = sorted(set(params) - set(SEARCH_PARAMETERS))
     if unknown:
         known = ", ".join(SEARCH_PARAMETERS)
         raise ApiError(400, "unknown-parameter", f"unknown parameter {unknown[0]!r}; use {known}")
     return SearchRequest(
-        q=args.get("q", ""),
-        kinds=values(args, "kind"),
-        sources=values(args, "source"),
-        years=years(args.get("year")),
-        speakers=values(args, "speaker"),
-        theme=args.get("theme") or None,
-        page=integer(args, "page", 1),
-        per_page=integer(args, "per_page", DEFAULT_PER_PAGE),
-        sort=args.get("sort") or "relevance",
+        q=first(params, "q") or "",
+        kinds=values(params, "kind"),
+        sources=values(params, "source"),
+        years=years(first(params, "year")),
+        speakers=values(params, "speaker"),
+        theme=first(params, "theme") or None,
+        page=integer(params, "page", 1),
+        per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
+        sort=first(params, "sort") or "relevance",
     )
 
 
-def values(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+def first(params: dict[str, list[str]], name: str) -> str | None:
+    found = params.get(name)
+    return found[0] if found else None
+
+
+def values(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
     """A filter's values: repeated (``kind=a&kind=b``) or comma-separated."""
-    found = (v.strip() for value in args.getlist(name) for v in value.split(","))
+    found = (v.strip() for value in params.get(name, ()) for v in value.split(","))
     return tuple(dict.fromkeys(v for v in found if v))
 
 
-def integer(args: MultiDict[str, str], name: str, default: int) -> int:
-    value = args.get(name)
+def integer(params: dict[str, list[str]], name: str, default: int) -> int:
+    value = first(params, name)
     if value is None or value == "":
         return default
     if not _INTEGER.match(value):
@@ -173,10 +190,14 @@ def page_url(args: MultiDict[str, str], page: int) -> str:
     return f"{request.path}?{urlencode([*pairs, ('page', str(page))])}"
 
 
+def etag_for(snap: Snapshot) -> str:
+    """A weak ETag from the index version and the request: a new index, new answers."""
+    key = f"{snap.version}?{request.full_path}"
+    return f'W/"{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"'
+
+
 def conditional(response: Response, snap: Snapshot) -> Response:
-    """An ETag from the index version and the request: a new index means new answers."""
-    key = f"{snap.version}?{request.query_string.decode('latin-1')}"
-    response.set_etag(hashlib.blake2b(key.encode(), digest_size=12).hexdigest(), weak=True)
+    response.headers["ETag"] = etag_for(snap)
     return response.make_conditional(request)
 
 

@@ -109,10 +109,11 @@ class Searcher:
         self.articles = self._articles()
         self.aliases = self._aliases()
         self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
+        # Bounded so that a worker stays well under 150 MB on the mirror corpus.
         self._marked: LRU[tuple[int, frozenset[str], bool], tuple[str, tuple[str, ...]]] = LRU(
-            20_000
+            4_000
         )
-        self._results: LRU[SearchRequest, SearchResult] = LRU(500)
+        self._results: LRU[SearchRequest, SearchResult] = LRU(256)
         self._themes: LRU[str, Match] = LRU(100)
 
     # The search ----------------------------------------------------------------------

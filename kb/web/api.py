@@ -114,7 +114,7 @@ class _Answer:
 
 
 # Popular queries repeat: their answers are kept per index version and query string.
-_answers: LRU[tuple[str, bytes], _Answer] = LRU(1_000)
+_answers: LRU[tuple[str, bytes], _Answer] = LRU(500)  # ~10 KB each
 _TOOK = b'"took_ms":-1.0'
 
 

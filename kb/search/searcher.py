@@ -111,7 +111,7 @@ class Searcher:
         self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
         # Bounded so that a worker stays well under 150 MB on the mirror corpus.
         self._marked: LRU[tuple[int, frozenset[str], bool], tuple[str, tuple[str, ...]]] = LRU(
-            4_000
+            12_000
         )
         self._results: LRU[SearchRequest, SearchResult] = LRU(256)
         self._themes: LRU[str, Match] = LRU(100)
@@ -537,9 +537,9 @@ def _mark(
     label: AnalysedText, text: AnalysedText, terms: set[str], snippets: bool
 ) -> tuple[str, tuple[str, ...]]:
     """A passage's snippet (or "") and the words of its label and text that matched."""
-    positions = text.positions(terms)
-    matched = label.surface(label.positions(terms)) + text.surface(positions)
-    return (snippet(text, positions) if snippets else ""), tuple(dict.fromkeys(matched))
+    shown = snippet(text, text.positions(terms)) if snippets else ""
+    matched = label.matched_words(terms) + text.matched_words(terms)
+    return shown, tuple(dict.fromkeys(matched))
 
 
 def _vocabulary_words(vocabulary: Vocabulary) -> set[str]:

@@ -21,6 +21,8 @@ FRAGMENT_WORDS = 36
 MAX_FRAGMENTS = 2
 LEAD_CHARS = 240  # shown when no word of the text matched (a title or heading match)
 ELLIPSIS = "…"
+THIN_ABOVE = 48  # matched words in a passage, above which window starts are sampled
+PLACES_PER_TERM = 8
 escape = partial(html.escape, quote=False)  # snippets go into element content, never attributes
 
 
@@ -31,40 +33,57 @@ class AnalysedText:
     text: str
     spans: list[tuple[int, int, str | None]]
     where: dict[str, list[int]]
+    forms: dict[str, tuple[str, ...]]  # each term's words as written, lower-cased
 
     @classmethod
     def of(cls, text: str) -> AnalysedText:
         found = spans(text)
         where: dict[str, list[int]] = defaultdict(list)
-        for i, (_, _, term) in enumerate(found):
+        forms: dict[str, dict[str, None]] = defaultdict(dict)
+        for i, (start, end, term) in enumerate(found):
             if term:
                 where[term].append(i)
-        return cls(text, found, dict(where))
+                forms[term][text[start:end].lower()] = None
+        return cls(text, found, dict(where), {t: tuple(f) for t, f in forms.items()})
+
+    def matched_words(self, terms: set[str]) -> list[str]:
+        """The words of the text that hold ``terms``, lower-cased, in order of appearance."""
+        present = sorted((self.where[t][0], t) for t in terms if t in self.where)
+        return [form for _, term in present for form in self.forms[term]]
 
     def positions(self, terms: set[str]) -> list[int]:
         hits = [i for term in terms & self.where.keys() for i in self.where[term]]
         hits.sort()
         return hits
 
-    def surface(self, positions: list[int], limit: int = 12) -> list[str]:
-        """The words at ``positions`` as written, lower-cased, each once (at most ``limit``)."""
-        found: dict[str, None] = {}
-        for i in positions:
-            found[self.text[self.spans[i][0] : self.spans[i][1]].lower()] = None
-            if len(found) == limit:
-                break
-        return list(found)
-
 
 def snippet(analysed: AnalysedText, positions: list[int]) -> str:
     """Up to MAX_FRAGMENTS fragments around the densest of the matched ``positions``, as HTML."""
     if not positions:
         return _lead(analysed.text)
-    windows = _merge(_best_windows(analysed, positions))
+    windows = _merge(_best_windows(analysed, _thinned(analysed, positions)))
     parts = [_render(analysed, start, end, positions) for start, end in windows]
     lead = ELLIPSIS if windows[0][0] > 0 else ""
     tail = ELLIPSIS if windows[-1][1] < len(analysed.spans) else ""
     return lead + f" {ELLIPSIS} ".join(parts) + tail
+
+
+def _thinned(analysed: AnalysedText, positions: list[int]) -> list[int]:
+    """At most a few places per term to start a window from, spread over the whole text.
+
+    A common word can occur dozens of times in a long passage; windows need only a
+    sample of its places, while every place of a rarer term is kept.
+    """
+    if len(positions) <= THIN_ABOVE:
+        return positions
+    by_term: dict[str | None, list[int]] = defaultdict(list)
+    for i in positions:
+        by_term[analysed.spans[i][2]].append(i)
+    kept = []
+    for places in by_term.values():
+        step = max(1, len(places) // PLACES_PER_TERM)
+        kept += places[::step]
+    return sorted(kept)
 
 
 def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:

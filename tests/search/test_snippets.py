@@ -58,10 +58,19 @@ def test_positions_are_sorted_and_ignore_unknown_terms() -> None:
     assert analysed.positions(set()) == []
 
 
-def test_surface_is_lower_cased_and_unique() -> None:
-    analysed = AnalysedText.of("Lantern LANTERN lanterns")
-    assert analysed.surface([0, 1, 2]) == ["lantern", "lanterns"]
-    assert analysed.surface([]) == []
+def test_matched_words_are_lower_cased_unique_and_in_text_order() -> None:
+    analysed = AnalysedText.of("Keepers watch the Lantern, LANTERN and lanterns")
+    assert analysed.matched_words({"lantern", "keeper"}) == ["keepers", "lantern", "lanterns"]
+    assert analysed.matched_words({"tide"}) == []
+    assert analysed.matched_words(set()) == []
+
+
+def test_a_common_word_in_a_long_text_still_leaves_a_rare_one_marked() -> None:
+    text = " ".join(["keeper"] * 300 + ["driftwood"] + ["keeper"] * 300)
+    analysed = AnalysedText.of(text)
+    html = snippet(analysed, analysed.positions({"keeper", "driftwood"}))
+    assert "<mark>driftwood</mark>" in html
+    assert html.count("<mark>keeper</mark>") > 10
 
 
 def test_accented_words_meet_their_folded_terms() -> None:

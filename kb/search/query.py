@@ -134,14 +134,22 @@ def parse(text: str) -> ParsedQuery:
 
 def clean(text: str) -> str:
     """``text`` without control characters, symbols (emoji) or odd spaces; quotes made straight."""
-    kept = []
-    for char in unicodedata.normalize("NFKC", text).translate(_QUOTES):
-        category = unicodedata.category(char)
-        if (category[0] in "CS" and char not in "\"'*-+:.$%#§&") or category[0] == "Z":
-            kept.append(" ")
-        else:
-            kept.append(char)
+    if text.isascii():  # the common case, without a look at each character
+        return " ".join(text.translate(_ASCII_SPACES).split())
+    kept = [
+        " " if _is_space(char) else char
+        for char in unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    ]
     return " ".join("".join(kept).split())
+
+
+def _is_space(char: str) -> bool:
+    """Control characters, symbols other than the query language's, and odd spaces."""
+    category = unicodedata.category(char)
+    return (category[0] in "CS" and char not in "\"'*-+:.$%#§&") or category[0] == "Z"
+
+
+_ASCII_SPACES = str.maketrans({chr(i): " " for i in range(128) if _is_space(chr(i))})
 
 
 def _plain_words(text: str, cleaned: str, notes: list[str]) -> ParsedQuery:

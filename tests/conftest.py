@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
+
+from kb.config import DEFAULT_MANIFEST, Settings
+from kb.ingest.pipeline import ingest
+from kb.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -22,3 +27,20 @@ def mirror_dir() -> Path:
     if not (MIRROR / "README.md").is_file():
         pytest.skip(f"no offline mirror of the real sources at {MIRROR}")
     return MIRROR
+
+
+@pytest.fixture(scope="session")
+def mirror_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real mirror ingested once per test session (skips where the mirror is absent)."""
+    if not (MIRROR / "README.md").is_file():
+        pytest.skip(f"no offline mirror of the real sources at {MIRROR}")
+    root = tmp_path_factory.mktemp("mirror-index")
+    settings = Settings(data_dir=root / "data", manifest=DEFAULT_MANIFEST, mirror=MIRROR)
+    assert ingest(settings).exit_code == 0
+    return settings
+
+
+@pytest.fixture(scope="session")
+def mirror_client(mirror_settings: Settings) -> FlaskClient:
+    """The JSON API over the real mirror's index."""
+    return create_app(mirror_settings, TESTING=True).test_client()

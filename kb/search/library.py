@@ -50,6 +50,7 @@ class Library:
 
     def __init__(self, index_root: Path, vocabulary: Vocabulary | None = None) -> None:
         self.index_root = index_root
+        self._pointer = str(index_root / CURRENT)  # stat'ed on every request: kept ready
         self.vocabulary = vocabulary or load_themes()
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
@@ -67,7 +68,7 @@ class Library:
 
     def _pointer_stamp(self) -> tuple[int, int] | None:
         try:
-            info = os.stat(self.index_root / CURRENT)
+            info = os.stat(self._pointer)
         except OSError:
             return None
         return info.st_ino, info.st_mtime_ns

@@ -37,6 +37,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
 MAX_QUERY_STRING = 64 * 1024
+JSON = "application/json"
 _INTEGER = re.compile(r"^\d{1,9}$")
 _YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?$")
 
@@ -96,12 +97,11 @@ def search_endpoint() -> Response:
     answer = _answers.get(key)
     if answer is None:
         answer = _answers.put(key, search_answer(snap, search_request(request.args)))
-    if answer.etag in request.headers.get("If-None-Match", ""):
+    if answer.etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
         return Response(status=304, headers={"ETag": answer.etag})
     took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
-    response = Response(answer.before + took + answer.after, mimetype="application/json")
-    response.headers["ETag"] = answer.etag
-    return response
+    body = answer.before + took + answer.after
+    return Response(body, headers={"ETag": answer.etag}, content_type=JSON)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,21 @@ SEARCH_PARAMETERS = [
     ),
 ]
 
+# What the manifest says of a source, in documents and in the sources list alike.
+SOURCE_METADATA = {
+    "id": STRING,
+    "title": STRING,
+    "short_title": STRING,
+    "aliases": STRINGS,
+    "kind": STRING,
+    "kind_label": STRING,
+    "year": INTEGER,
+    "date": NULLABLE_STRING,
+    "citation": STRING,
+    "url": STRING,
+    "fetch_url": STRING,
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": _object(
         {
@@ -162,17 +177,7 @@ SCHEMAS: dict[str, Any] = {
     "Document": _object(
         {
             "ok": TRUE,
-            "id": STRING,
-            "title": STRING,
-            "short_title": STRING,
-            "aliases": STRINGS,
-            "kind": STRING,
-            "kind_label": STRING,
-            "year": INTEGER,
-            "date": NULLABLE_STRING,
-            "citation": STRING,
-            "url": STRING,
-            "fetch_url": STRING,
+            **SOURCE_METADATA,
             "status": {"type": "string", "enum": ["text", "metadata-only"]},
             "retrieved_at": NULLABLE_STRING,
             "sha256": NULLABLE_STRING,
@@ -198,19 +203,9 @@ SCHEMAS: dict[str, Any] = {
     },
     "Source": _object(
         {
-            "id": STRING,
-            "title": STRING,
-            "short_title": STRING,
-            "aliases": STRINGS,
-            "kind": STRING,
-            "kind_label": STRING,
-            "year": INTEGER,
-            "date": NULLABLE_STRING,
-            "url": STRING,
-            "fetch_url": STRING,
+            **SOURCE_METADATA,
             "format": STRING,
             "parser": STRING,
-            "citation": STRING,
             "last_status": STRING,
             "message": NULLABLE_STRING,
             "holds": STRING,

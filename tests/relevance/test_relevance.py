@@ -15,16 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
-
-from kb.config import DEFAULT_MANIFEST, Settings
-from kb.ingest.pipeline import ingest
-from kb.web import create_app
 
 TOP = 3
 B185, B189, C108, P181, M030, M182 = (
@@ -206,24 +201,9 @@ CASES = [
 # The index --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _built() -> dict[str, FlaskClient]:
-    return {}
-
-
 @pytest.fixture
-def api(
-    mirror_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    _built: dict[str, FlaskClient],
-) -> FlaskClient:
-    """The real mirror ingested once per module (``mirror_dir`` skips where it is absent)."""
-    if "client" not in _built:
-        root = tmp_path_factory.mktemp("relevance")
-        settings = Settings(data_dir=root / "data", manifest=DEFAULT_MANIFEST, mirror=mirror_dir)
-        assert ingest(settings).exit_code == 0
-        _built["client"] = create_app(settings, TESTING=True).test_client()
-    return _built["client"]
+def api(mirror_client: FlaskClient) -> FlaskClient:
+    return mirror_client
 
 
 def search(api: FlaskClient, query: dict[str, Any]) -> dict[str, Any]:

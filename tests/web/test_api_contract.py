@@ -25,7 +25,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
-from kb.config import DEFAULT_MANIFEST, Settings
+from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
 from tests.web.test_api import DECLARATION, PROPOSAL, TREATY, world_settings
@@ -83,24 +83,9 @@ def client(world: Settings) -> FlaskClient:
     return client_for(world)
 
 
-@pytest.fixture(scope="module")
-def _mirror_cache() -> dict[str, FlaskClient]:
-    return {}
-
-
 @pytest.fixture
-def real_client(
-    mirror_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    _mirror_cache: dict[str, FlaskClient],
-) -> FlaskClient:
-    """The real mirror, ingested once per module (``mirror_dir`` skips where it is absent)."""
-    if "client" not in _mirror_cache:
-        root = tmp_path_factory.mktemp("contract-mirror")
-        settings = Settings(data_dir=root / "data", manifest=DEFAULT_MANIFEST, mirror=mirror_dir)
-        assert ingest(settings).exit_code == 0
-        _mirror_cache["client"] = client_for(settings)
-    return _mirror_cache["client"]
+def real_client(mirror_client: FlaskClient) -> FlaskClient:
+    return mirror_client
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,7 +32,7 @@ from kb.search.matching import (
 )
 from kb.search.query import ParsedQuery, parse, render
 from kb.search.request import FACETS, InvalidRequest, SearchRequest
-from kb.search.snippets import AnalysedText, snippet
+from kb.search.snippets import AnalysedText, highlight, snippet
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
 from kb.search.themes import Theme, Vocabulary
@@ -459,6 +459,16 @@ class Searcher:
             lambda: _mark(label, text, set(present), request.snippets),
         )
         return Hit(self.columns.ids[docnum], document, passage, round(score, 4), shown, matched)
+
+    def highlighter(self, query: str) -> Callable[[str], str]:
+        """A function marking in any text the words that ``query`` searches for."""
+        terms = set(self.read(parse(query)).marked) if query.strip() else set()
+
+        def mark(text: str) -> str:
+            analysed = AnalysedText.of(text)
+            return highlight(analysed, analysed.positions(terms))
+
+        return mark
 
     def suggest(self, parsed: ParsedQuery) -> str | None:
         """The query with its unknown words corrected, or None."""

@@ -68,6 +68,13 @@ def snippet(analysed: AnalysedText, positions: list[int]) -> str:
     return lead + f" {ELLIPSIS} ".join(parts) + tail
 
 
+def highlight(analysed: AnalysedText, positions: list[int]) -> str:
+    """The whole text as safe HTML, the words at ``positions`` marked."""
+    if not analysed.spans:
+        return escape(analysed.text)
+    return _render(analysed, 0, len(analysed.spans), positions)
+
+
 def _thinned(analysed: AnalysedText, positions: list[int]) -> list[int]:
     """At most a few places per term to start a window from, spread over the whole text.
 

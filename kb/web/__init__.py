@@ -1,11 +1,11 @@
-"""The web layer: a Flask app factory serving the JSON API (and, later, the pages)."""
+"""The web layer: a Flask app factory serving the pages and the JSON API."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from kb.config import Settings
 from kb.search.library import Library
@@ -24,7 +24,35 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     vocabulary = load_themes(settings.themes)
     app.extensions["kb.library"] = Library(Path(settings.index_root), vocabulary)
 
-    from kb.web import api
+    from kb.web import api, errors, pages
 
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(pages.blueprint)
+    errors.register_error_handlers(app)
+    app.after_request(secure_headers)
     return app
+
+
+# No inline script or style anywhere, so the policy can forbid them.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def secure_headers(response: Response) -> Response:
+    """Every answer, pages and API alike."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    return response

@@ -6,7 +6,6 @@ Shapes are built in ``kb/web/shapes.py`` and described in ``kb/web/openapi.py``.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from kb.ingest.report import source_statuses
 from kb.search import (
@@ -27,19 +26,17 @@ from kb.search import (
     search,
 )
 from kb.search.matching import LRU
-from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
+from kb.search.request import MAX_DEPTH
 from kb.search.themes import Vocabulary
 from kb.web.json import dumps
 from kb.web.openapi import openapi_document
+from kb.web.params import BadParameter, search_request
 from kb.web.shapes import document_json, passage_json, search_json, themes_json
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
 MAX_QUERY_STRING = 64 * 1024
 JSON = "application/json"
-_INTEGER = re.compile(r"^\d{1,9}$")
-_YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?$")
 
 
 class ApiError(Exception):
@@ -96,7 +93,11 @@ def search_endpoint() -> Response:
     key = (snap.version, request.query_string)
     answer = _answers.get(key)
     if answer is None:
-        answer = _answers.put(key, search_answer(snap, search_request(request.args)))
+        try:
+            wanted = search_request(request.args)
+        except BadParameter as error:
+            raise ApiError(400, error.code, error.message) from None
+        answer = _answers.put(key, search_answer(snap, wanted))
     if answer.etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
         return Response(status=304, headers={"ETag": answer.etag})
     took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
@@ -132,57 +133,6 @@ def search_answer(snap: Snapshot, wanted: SearchRequest) -> _Answer:
     body = dumps(payload)
     before, _, after = body.partition(_TOOK)
     return _Answer(before + b'"took_ms":', after, etag_for(snap))
-
-
-def search_request(args: MultiDict[str, str]) -> SearchRequest:
-    """The search that the query string asks for; ApiError 400 for what cannot be read."""
-    params = args.to_dict(flat=False)
-    unknown = sorted(set(params) - set(SEARCH_PARAMETERS))
-    if unknown:
-        known = ", ".join(SEARCH_PARAMETERS)
-        raise ApiError(400, "unknown-parameter", f"unknown parameter {unknown[0]!r}; use {known}")
-    return SearchRequest(
-        q=first(params, "q") or "",
-        kinds=values(params, "kind"),
-        sources=values(params, "source"),
-        years=years(first(params, "year")),
-        speakers=values(params, "speaker"),
-        theme=first(params, "theme") or None,
-        page=integer(params, "page", 1),
-        per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
-        sort=first(params, "sort") or "relevance",
-    )
-
-
-def first(params: dict[str, list[str]], name: str) -> str | None:
-    found = params.get(name)
-    return found[0] if found else None
-
-
-def values(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
-    """A filter's values: repeated (``kind=a&kind=b``) or comma-separated."""
-    found = (v.strip() for value in params.get(name, ()) for v in value.split(","))
-    return tuple(dict.fromkeys(v for v in found if v))
-
-
-def integer(params: dict[str, list[str]], name: str, default: int) -> int:
-    value = first(params, name)
-    if value is None or value == "":
-        return default
-    if not _INTEGER.match(value):
-        raise ApiError(400, "invalid-parameter", f"{name}: must be a whole number, not {value!r}")
-    return int(value)
-
-
-def years(value: str | None) -> tuple[int, int] | None:
-    if not value:
-        return None
-    match = _YEARS.match(value.strip())
-    if match is None:
-        message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
-        raise ApiError(400, "invalid-parameter", message)
-    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
-    return min(start, end), max(start, end)
 
 
 def page_url(args: MultiDict[str, str], page: int) -> str:
@@ -274,26 +224,14 @@ def api_error(error: ApiError) -> tuple[Response, int]:
     return error_response(error.status, error.code, error.message)
 
 
-@blueprint.app_errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response | tuple[Response, int]:
-    """JSON for every HTTP error under /api/ (unknown paths included)."""
-    if not is_api(request.path):
-        return error  # type: ignore[return-value]
+def http_error(error: HTTPException) -> tuple[Response, int]:
+    """An HTTP error (unknown path, wrong method ...) as the API's JSON error."""
     code = (error.name or "error").lower().replace(" ", "-")
     response, status = error_response(error.code or 500, code, error.description or error.name)
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value  # e.g. Allow on a 405
     return response, status
-
-
-@blueprint.app_errorhandler(Exception)
-def unexpected_error(error: Exception) -> Response | tuple[Response, int]:
-    """A bug: logged with its traceback, answered as JSON under /api/ all the same."""
-    current_app.logger.exception("unexpected error on %s", request.path)
-    if not is_api(request.path):
-        return InternalServerError()  # type: ignore[return-value]
-    return error_response(500, "internal-error", "something went wrong on our side; it was logged")
 
 
 def error_response(status: int, code: str, message: str) -> tuple[Response, int]:

@@ -1,0 +1,73 @@
+"""Reading a search from a query string: shared by the JSON API and the pages."""
+
+from __future__ import annotations
+
+import re
+
+from werkzeug.datastructures import MultiDict
+
+from kb.search import SearchRequest
+from kb.search.request import DEFAULT_PER_PAGE
+
+SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
+_INTEGER = re.compile(r"^\d{1,9}$")
+_YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?$")
+
+
+class BadParameter(ValueError):
+    """A parameter that cannot be read (``code``: ``unknown-parameter``, ``invalid-parameter``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def search_request(args: MultiDict[str, str]) -> SearchRequest:
+    """The search that the query string asks for; ApiError 400 for what cannot be read."""
+    params = args.to_dict(flat=False)
+    unknown = sorted(set(params) - set(SEARCH_PARAMETERS))
+    if unknown:
+        known = ", ".join(SEARCH_PARAMETERS)
+        raise BadParameter("unknown-parameter", f"unknown parameter {unknown[0]!r}; use {known}")
+    return SearchRequest(
+        q=first(params, "q") or "",
+        kinds=values(params, "kind"),
+        sources=values(params, "source"),
+        years=years(first(params, "year")),
+        speakers=values(params, "speaker"),
+        theme=first(params, "theme") or None,
+        page=integer(params, "page", 1),
+        per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
+        sort=first(params, "sort") or "relevance",
+    )
+
+
+def first(params: dict[str, list[str]], name: str) -> str | None:
+    found = params.get(name)
+    return found[0] if found else None
+
+
+def values(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
+    """A filter's values: repeated (``kind=a&kind=b``) or comma-separated."""
+    found = (v.strip() for value in params.get(name, ()) for v in value.split(","))
+    return tuple(dict.fromkeys(v for v in found if v))
+
+
+def integer(params: dict[str, list[str]], name: str, default: int) -> int:
+    value = first(params, name)
+    if value is None or value == "":
+        return default
+    if not _INTEGER.match(value):
+        raise BadParameter("invalid-parameter", f"{name}: must be a whole number, not {value!r}")
+    return int(value)
+
+
+def years(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    match = _YEARS.match(value.strip())
+    if match is None:
+        message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
+        raise BadParameter("invalid-parameter", message)
+    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+    return min(start, end), max(start, end)

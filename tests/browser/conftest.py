@@ -1,0 +1,221 @@
+"""Browser tests: Playwright driving Debian's Chromium against the real app.
+
+The browser
+    Playwright never downloads a browser here (do not run ``playwright install``): it
+    launches the system Chromium, ``/usr/bin/chromium`` (Debian package ``chromium``;
+    ``.ci/run`` installs it when missing), or the executable named by ``KB_CHROMIUM``.
+    Without a Chromium, or without the ``playwright`` package (``pip install -e '.[dev]'``),
+    every test of this folder is skipped with the reason. One headless browser serves
+    the whole session (fixture ``browser``); each test gets a fresh context and page
+    (fixture ``page``: 1280x900, clipboard read/write granted on the site's origin).
+
+The site
+    Fixture ``site`` ingests an invented world into a temporary folder once per session
+    and serves the real app (``kb.web.create_app``) on 127.0.0.1, on a free port, from a
+    background thread; it yields the base URL (``http://127.0.0.1:PORT``), which is also
+    the page's ``base_url``, so ``page.goto("/api/health")`` works. The world is
+    ``pipeline-treaty`` (tests/fixtures/pipeline-treaty.md), ``pipeline-proposal``
+    (igf-proposal-sample.txt), ``pipeline-declaration`` (metadata only), all from
+    pipeline-sources.toml, and ``hostile-treaty`` (hostile-treaty.md, its entry in
+    hostile-sources.toml): title, headings, texts and citation carrying
+    ``<script>``/``onerror``/``"><svg onload>`` payloads that set ``window.__pwned``, and
+    entities; search "quillwort" to find it. 4 documents, 18 passages.
+
+Running
+    ``pytest tests/browser`` runs these tests alone (``pytest`` runs them with the rest).
+    Screenshots go to ``test-output/screenshots/`` at the repository root: the ones a
+    test takes with ``shot(page, name)`` as ``<name>.png``, and one of the page of every
+    failing test as ``FAILED-<test name>.png``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from werkzeug.serving import make_server
+
+from kb.config import Settings
+from kb.ingest.pipeline import ingest
+from kb.web import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Playwright adds --headless itself (with headless=True, which also makes the page report
+# a mouse: hover media queries match); the repeated flag is harmless.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+CLIPBOARD = ["clipboard-read", "clipboard-write"]
+TIMEOUT_MS = 5_000  # per action or assertion: a failing test fails fast
+
+# The invented world (see the docstring above).
+TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
+HOSTILE = "hostile-treaty"
+HOSTILE_WORD = "quillwort"
+WORLD_DOCUMENTS, WORLD_PASSAGES = 4, 18
+
+
+def chromium_path() -> Path:
+    """The Chromium to drive: ``$KB_CHROMIUM``, else ``/usr/bin/chromium``."""
+    return Path(os.environ.get("KB_CHROMIUM") or DEFAULT_CHROMIUM)
+
+
+def skip_reason() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "browser tests: the playwright package is not installed (pip install -e '.[dev]')"
+    path = chromium_path()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        return (
+            f"browser tests: no Chromium at {path} "
+            "(apt-get install chromium, or set KB_CHROMIUM to its path)"
+        )
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = skip_reason()
+    if reason is None:
+        return
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Keep each phase's report on the item, for the ``page`` fixture's teardown."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+# --- the site ---------------------------------------------------------------------
+
+
+def world_settings(root: Path) -> Settings:
+    """Mirror, manifest and data folder of the invented world under ``root``."""
+    mirror = root / "mirror"
+    mirror.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
+    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
+    shutil.copyfile(FIXTURES / "hostile-treaty.md", mirror / f"{HOSTILE}.md")
+    manifest = root / "sources.toml"
+    manifest.write_text(
+        (FIXTURES / "pipeline-sources.toml").read_text(encoding="utf-8")
+        + "\n"
+        + (FIXTURES / "hostile-sources.toml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    return Settings(data_dir=root / "data", manifest=manifest, mirror=mirror)
+
+
+@pytest.fixture(scope="session")
+def site_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The invented world, ingested once per session."""
+    settings = world_settings(tmp_path_factory.mktemp("browser-site"))
+    report = ingest(settings)
+    assert report.exit_code == 0, report
+    return settings
+
+
+@pytest.fixture(scope="session")
+def site(site_settings: Settings) -> Iterator[str]:
+    """The real app on 127.0.0.1 in a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, create_app(site_settings), threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
+# --- the browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path()),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            timeout=30_000,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Browser, site: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh context and page on ``site``; a screenshot is saved when the test fails."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=site)
+    context.grant_permissions(CLIPBOARD, origin=site)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed and not page.is_closed():
+            # a broken page's screenshot must not hide the test's own failure
+            with contextlib.suppress(Exception):
+                save_screenshot(page, f"FAILED-{request.node.name}")
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """``test-output/screenshots/`` at the repository root (created)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def shot(screenshots: Path) -> Callable[[Page, str], Path]:
+    """``shot(page, name)`` saves the whole page as ``test-output/screenshots/<name>.png``."""
+    return save_screenshot
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=path, full_page=True)
+    return path

@@ -1,8 +1,16 @@
-"""Invented test data shared by the test modules: sources in each kind."""
+"""Invented test data shared by the test modules: sources in each kind, a small world."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from kb.config import Settings
 from kb.models import Source
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
+HOSTILE = "hostile-treaty"
 
 # kind -> (format, parser) that a source of that kind usually has
 _KIND_DEFAULTS = {
@@ -31,3 +39,22 @@ def make_source(
         "citation": "Convention on Imaginary Matters",
     }
     return Source(**{**defaults, **fields})  # type: ignore[arg-type]
+
+
+def invented_world(root: Path, *, hostile: bool = False) -> Settings:
+    """Mirror, manifest and data folder of the invented world under ``root``.
+
+    A treaty and a proposal with mirror copies, a declaration without one (metadata
+    only); with ``hostile``, also a treaty whose title and texts carry markup and script.
+    """
+    mirror = root / "mirror"
+    mirror.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
+    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
+    manifest_text = (FIXTURES / "pipeline-sources.toml").read_text(encoding="utf-8")
+    if hostile:
+        shutil.copyfile(FIXTURES / "hostile-treaty.md", mirror / f"{HOSTILE}.md")
+        manifest_text += "\n" + (FIXTURES / "hostile-sources.toml").read_text(encoding="utf-8")
+    manifest = root / "sources.toml"
+    manifest.write_text(manifest_text, encoding="utf-8")
+    return Settings(data_dir=root / "data", manifest=manifest, mirror=mirror)

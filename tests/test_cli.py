@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,8 @@ from kb.config import DEFAULT_MANIFEST
 from kb.ingest.publish import ingest_lock
 from kb.models import STATUS_TEXT
 from kb.search.library import Library
+from tests.factories import DECLARATION, PROPOSAL, TREATY, invented_world
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
 IDS = (TREATY, PROPOSAL, DECLARATION)
 
 
@@ -30,13 +28,8 @@ def _no_kb_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Path]:
     """The invented world of tests/ingest/conftest.py: a treaty, a proposal, a declaration."""
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
-    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
-    manifest = tmp_path / "sources.toml"
-    shutil.copyfile(FIXTURES / "pipeline-sources.toml", manifest)
-    return {"mirror": mirror, "manifest": manifest, "data": tmp_path / "data"}
+    settings = invented_world(tmp_path)
+    return {"mirror": settings.mirror, "manifest": settings.manifest, "data": settings.data_dir}
 
 
 def kb(*args: object) -> Result:

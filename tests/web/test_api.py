@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,8 @@ from flask.testing import FlaskClient
 from kb.config import DEFAULT_MANIFEST, Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
-
-
-def world_settings(root: Path) -> Settings:
-    """The invented world of tests/ingest/conftest.py: a treaty, a proposal, a declaration."""
-    mirror = root / "mirror"
-    mirror.mkdir(parents=True)
-    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
-    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
-    manifest = root / "sources.toml"
-    shutil.copyfile(FIXTURES / "pipeline-sources.toml", manifest)
-    return Settings(data_dir=root / "data", manifest=manifest, mirror=mirror)
+from tests.factories import DECLARATION, PROPOSAL, TREATY
+from tests.factories import invented_world as world_settings
 
 
 def client_for(settings: Settings) -> FlaskClient:

@@ -35,7 +35,8 @@ from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
 from kb.web.openapi import openapi_document
-from tests.web.test_api import TREATY, world_settings
+from tests.factories import TREATY
+from tests.factories import invented_world as world_settings
 
 SEARCH = "/api/search"
 PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")

@@ -6,32 +6,20 @@ The same pages in a real browser are tested in tests/browser/.
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
-from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
+from tests.factories import DECLARATION, PROPOSAL, TREATY, invented_world
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    root = tmp_path_factory.mktemp("pages")
-    mirror = root / "mirror"
-    mirror.mkdir()
-    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
-    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
-    manifest = root / "sources.toml"
-    shutil.copyfile(FIXTURES / "pipeline-sources.toml", manifest)
-    settings = Settings(data_dir=root / "data", manifest=manifest, mirror=mirror)
+    settings = invented_world(tmp_path_factory.mktemp("pages"))
     ingest(settings)
     return create_app(settings, TESTING=True).test_client()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,10 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import Settings
 from kb.ingest.pipeline import ingest
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tests.factories import invented_world
 
 
 def free_port() -> int:
@@ -41,16 +38,14 @@ def get(port: int, target: str) -> tuple[int, dict[str, str], bytes]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """``kb serve`` on a free port over an index of the invented fixture world."""
-    root = tmp_path_factory.mktemp("served")
-    mirror = root / "mirror"
-    mirror.mkdir()
-    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / "pipeline-treaty.md")
-    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / "pipeline-proposal.txt")
-    manifest = root / "sources.toml"
-    shutil.copyfile(FIXTURES / "pipeline-sources.toml", manifest)
-    ingest(Settings(data_dir=root / "data", manifest=manifest, mirror=mirror))
+    settings = invented_world(tmp_path_factory.mktemp("served"))
+    ingest(settings)
     port = free_port()
-    env = {**os.environ, "KB_DATA_DIR": str(root / "data"), "KB_MANIFEST": str(manifest)}
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(settings.data_dir),
+        "KB_MANIFEST": str(settings.manifest),
+    }
     kb = Path(sys.executable).with_name("kb")
     process = subprocess.Popen(
         [str(kb), "serve", "--port", str(port), "--workers", "2"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kb.config import Settings
@@ -10,7 +10,7 @@ from kb.ingest.cache import RawCache
 from kb.ingest.manifest import load_manifest
 from kb.ingest.pipeline import FAILED, IngestReport, read_last_statuses
 from kb.ingest.publish import current_generation
-from kb.models import STATUS_TEXT
+from kb.models import STATUS_TEXT, Document
 
 
 def table(
@@ -72,12 +72,19 @@ def render_report(report: IngestReport) -> str:
     return "\n".join(parts)
 
 
-def source_statuses(settings: Settings) -> list[dict[str, Any]]:
-    """Every source of the manifest with its last ingest status and what the index holds."""
+def source_statuses(
+    settings: Settings, documents: Mapping[str, Document] | None = None
+) -> list[dict[str, Any]]:
+    """Every source of the manifest with its last ingest status and what the index holds.
+
+    ``documents`` are the published ones when the caller has them (a server does);
+    otherwise they are read from the published generation.
+    """
     sources = load_manifest(settings.manifest)
     cache = RawCache(settings.cache_dir)
-    generation = current_generation(settings.index_root)
-    documents = {d.id: d for d in generation.documents()} if generation else {}
+    if documents is None:
+        generation = current_generation(settings.index_root)
+        documents = {d.id: d for d in generation.documents()} if generation else {}
     last = read_last_statuses(settings)
     rows = []
     for source in sources:

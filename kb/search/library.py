@@ -66,6 +66,13 @@ class Library:
                     self._stamp = stamp
         return self._snapshot
 
+    def published_documents(self) -> dict[str, Document]:
+        """The current generation's documents; none before the first publish."""
+        try:
+            return self.snapshot().documents
+        except NoIndex:
+            return {}
+
     def _pointer_stamp(self) -> tuple[int, int] | None:
         try:
             info = os.stat(self._pointer)

@@ -167,28 +167,27 @@ def document(document_id: str) -> Response:
 def passage(passage_id: str) -> Response:
     snap = snapshot()
     source_id, _, anchor = passage_id.partition(".")
-    found = snap.documents.get(source_id)
-    passages = found.passages if found else []
-    for position, item in enumerate(passages):
-        if item.anchor == anchor:
-            assert found is not None
-            neighbours = {
-                "previous": found.passage_id(passages[position - 1]) if position else None,
-                "next": found.passage_id(passages[position + 1])
-                if position + 1 < len(passages)
-                else None,
-            }
-            summary = document_json(found, passages=False)
-            data = {**passage_json(found, item), "position": position, **neighbours}
-            return conditional(ok(**data, document=summary), snap)
-    raise ApiError(404, "not-found", f"no passage with id {passage_id!r}")
+    document = snap.documents.get(source_id)
+    anchors = [p.anchor for p in document.passages] if document else []
+    if document is None or anchor not in anchors:
+        raise ApiError(404, "not-found", f"no passage with id {passage_id!r}")
+    position = anchors.index(anchor)
+    ids = [document.passage_id(p) for p in document.passages]
+    data = {
+        **passage_json(document, document.passages[position]),
+        "position": position,
+        "previous": ids[position - 1] if position > 0 else None,
+        "next": ids[position + 1] if position + 1 < len(ids) else None,
+        "document": document_json(document, passages=False),
+    }
+    return conditional(ok(**data), snap)
 
 
 @blueprint.get("/sources")
 def sources() -> Response:
     settings = current_app.config["KB_SETTINGS"]
     entries = []
-    for entry in source_statuses(settings):
+    for entry in source_statuses(settings, library().published_documents()):
         source = entry.pop("source")
         entries.append({**source.to_dict(), "kind_label": source.kind_label, **entry})
     return ok(sources=entries)

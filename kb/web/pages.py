@@ -264,7 +264,8 @@ def document_page(document_id: str) -> str:
 
 @blueprint.get("/sources")
 def sources_page() -> str:
-    entries = source_statuses(current_app.config["KB_SETTINGS"])
+    documents = library().published_documents()
+    entries = source_statuses(current_app.config["KB_SETTINGS"], documents)
     json_url = url_for("api.sources")
     return render_template("sources.html", entries=entries, kinds=KIND_LABELS, json_url=json_url)
 

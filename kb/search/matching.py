@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -390,11 +391,11 @@ class Columns:
     lengths: dict[str, np.ndarray]
     average_length: dict[str, float]
 
-    @property
+    @cached_property
     def live(self) -> int:
         return int(self.alive.sum())
 
-    @property
+    @cached_property
     def has_speakers(self) -> bool:
         return any(self.speakers)
 

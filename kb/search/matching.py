@@ -115,8 +115,9 @@ class Concept:
         return "(" + " OR ".join(_quoted(s) for s in shown) + ")"
 
     @property
-    def terms(self) -> set[str]:
-        return {t for alternative in self.alternatives for t in alternative}
+    def marks(self) -> set[tuple[str, ...]]:
+        """What to mark in a text: each alternative, a phrase only where it stands whole."""
+        return set(self.alternatives)
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,8 @@ class Prefixed:
         return f"{self.label}* matches many words; {most}"
 
     @property
-    def terms(self) -> set[str]:
-        return set(self.expansion)
+    def marks(self) -> set[tuple[str, ...]]:
+        return {(term,) for term in self.expansion}
 
 
 class Synonyms:

@@ -88,7 +88,7 @@ class _Reading:
     read_as: str
     mode: str
     notes: tuple[str, ...]
-    marked: frozenset[str]
+    marked: frozenset[tuple[str, ...]]
 
 
 class Searcher:
@@ -110,9 +110,7 @@ class Searcher:
         self.aliases = self._aliases()
         self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
         # Bounded so that a worker stays well under 150 MB on the mirror corpus.
-        self._marked: LRU[tuple[int, frozenset[str], bool], tuple[str, tuple[str, ...]]] = LRU(
-            12_000
-        )
+        self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(12_000)
         self._results: LRU[SearchRequest, SearchResult] = LRU(256)
         self._themes: LRU[str, Match] = LRU(100)
 
@@ -202,7 +200,7 @@ class Searcher:
             return _Reading(None, None, None, None, "", "browse", parsed.notes, _NONE)
         if parsed.plain:
             return self._read_plain(parsed)
-        marked: set[str] = set()
+        marked: set[tuple[str, ...]] = set()
         notes = list(parsed.notes)
         match, shown = self._boolean(parsed.node, marked, notes)
         if match is None:
@@ -234,7 +232,7 @@ class Searcher:
         coordination = np.sum([m.mask for m in matches], axis=0)
         score = np.sum([m.score for m in matches], axis=0)
         every = coordination == len(concepts)
-        marked = frozenset(t for c in concepts for t in c.terms)
+        marked = frozenset(m for c in concepts for m in c.marks)
         shown = [c.render() for c in concepts]
         if len(typed) == 1 or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
             match = Match(every, np.where(every, score, 0.0))
@@ -298,7 +296,7 @@ class Searcher:
         return found
 
     def _boolean(
-        self, node: q.Node, marked: set[str], notes: list[str]
+        self, node: q.Node, marked: set[tuple[str, ...]], notes: list[str]
     ) -> tuple[Match | None, str]:
         """Evaluate a query tree; returns None for a part with nothing searchable."""
         self.matcher.check_time()
@@ -306,7 +304,7 @@ class Searcher:
             return self._words(node, marked)
         if isinstance(node, q.Prefix):
             prefixed: Prefixed = self.matcher.prefix(node.text)
-            marked |= prefixed.terms
+            marked |= prefixed.marks
             if prefixed.note:
                 notes.append(prefixed.note)
             return self.matcher.prefixed(prefixed), prefixed.render()
@@ -324,7 +322,9 @@ class Searcher:
             return Match(~inner.mask & self.columns.alive, np.zeros(self.columns.n)), f"NOT {shown}"
         return self._compound(node, marked, notes)
 
-    def _words(self, node: q.Word | q.Phrase, marked: set[str]) -> tuple[Match | None, str]:
+    def _words(
+        self, node: q.Word | q.Phrase, marked: set[tuple[str, ...]]
+    ) -> tuple[Match | None, str]:
         if isinstance(node, q.Phrase):
             terms = stems(node.text)
             concepts = [Concept(f'"{node.text}"', (terms,))] if terms else []
@@ -337,11 +337,11 @@ class Searcher:
         for concept in concepts[1:]:
             result = result & self.matcher.concept(concept)
         for concept in concepts:
-            marked |= concept.terms
+            marked |= concept.marks
         return result, " ".join(c.render() for c in concepts)
 
     def _compound(
-        self, node: q.All | q.Any, marked: set[str], notes: list[str]
+        self, node: q.All | q.Any, marked: set[tuple[str, ...]], notes: list[str]
     ) -> tuple[Match | None, str]:
         parts = [self._boolean(n, marked, notes) for n in node.nodes]
         parts = [(m, s) for m, s in parts if m is not None]
@@ -453,7 +453,7 @@ class Searcher:
         )
         # Only the query terms a passage holds shape its snippet: queries that share
         # them ("data", "data access", "data retention") share the work.
-        present = frozenset(t for t in reading.marked if t in text.where or t in label.where)
+        present = frozenset(m for m in reading.marked if m[0] in text.where or m[0] in label.where)
         shown, matched = self._marked.get_or_make(
             (docnum, present, request.snippets),
             lambda: _mark(label, text, set(present), request.snippets),
@@ -462,11 +462,11 @@ class Searcher:
 
     def highlighter(self, query: str) -> Callable[[str], str]:
         """A function marking in any text the words that ``query`` searches for."""
-        terms = set(self.read(parse(query)).marked) if query.strip() else set()
+        marks = self.read(parse(query)).marked if query.strip() else frozenset()
 
         def mark(text: str) -> str:
             analysed = AnalysedText.of(text)
-            return highlight(analysed, analysed.positions(terms))
+            return highlight(analysed, analysed.positions(marks))
 
         return mark
 
@@ -520,7 +520,8 @@ class Searcher:
         return re.compile(r"(?<!\w)(?:" + "|".join(spaced) + r")(?![\w+])", re.IGNORECASE)
 
 
-_NONE: frozenset[str] = frozenset()
+_NONE: frozenset[tuple[str, ...]] = frozenset()
+_MarkKey = tuple[int, frozenset[tuple[str, ...]], bool]  # passage, marks it holds, snippets
 
 
 def _all(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
@@ -544,11 +545,11 @@ def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
 
 
 def _mark(
-    label: AnalysedText, text: AnalysedText, terms: set[str], snippets: bool
+    label: AnalysedText, text: AnalysedText, marks: set[tuple[str, ...]], snippets: bool
 ) -> tuple[str, tuple[str, ...]]:
     """A passage's snippet (or "") and the words of its label and text that matched."""
-    shown = snippet(text, text.positions(terms)) if snippets else ""
-    matched = label.matched_words(terms) + text.matched_words(terms)
+    shown = snippet(text, text.positions(marks)) if snippets else ""
+    matched = label.matched_words(marks) + text.matched_words(marks)
     return shown, tuple(dict.fromkeys(matched))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -21,6 +22,7 @@ FRAGMENT_WORDS = 36
 MAX_FRAGMENTS = 2
 LEAD_CHARS = 240  # shown when no word of the text matched (a title or heading match)
 ELLIPSIS = "…"
+Mark = str | tuple[str, ...]  # a term, or a phrase of terms
 THIN_ABOVE = 48  # matched words in a passage, above which window starts are sampled
 PLACES_PER_TERM = 8
 escape = partial(html.escape, quote=False)  # snippets go into element content, never attributes
@@ -33,28 +35,50 @@ class AnalysedText:
     text: str
     spans: list[tuple[int, int, str | None]]
     where: dict[str, list[int]]
-    forms: dict[str, tuple[str, ...]]  # each term's words as written, lower-cased
 
     @classmethod
     def of(cls, text: str) -> AnalysedText:
         found = spans(text)
         where: dict[str, list[int]] = defaultdict(list)
-        forms: dict[str, dict[str, None]] = defaultdict(dict)
-        for i, (start, end, term) in enumerate(found):
+        for i, (_, _, term) in enumerate(found):
             if term:
                 where[term].append(i)
-                forms[term][text[start:end].lower()] = None
-        return cls(text, found, dict(where), {t: tuple(f) for t, f in forms.items()})
+        return cls(text, found, dict(where))
 
-    def matched_words(self, terms: set[str]) -> list[str]:
-        """The words of the text that hold ``terms``, lower-cased, in order of appearance."""
-        present = sorted((self.where[t][0], t) for t in terms if t in self.where)
-        return [form for _, term in present for form in self.forms[term]]
+    def positions(self, marks: Iterable[Mark]) -> list[int]:
+        """Where the marks occur: a term anywhere, a phrase only as a whole.
 
-    def positions(self, terms: set[str]) -> list[int]:
-        hits = [i for term in terms & self.where.keys() for i in self.where[term]]
-        hits.sort()
-        return hits
+        A mark is a term ("safeguard") or a phrase of terms ("condit", "safeguard");
+        a phrase's words may stand apart by stop words, as in the index.
+        """
+        hits: set[int] = set()
+        for mark in marks:
+            terms = (mark,) if isinstance(mark, str) else mark
+            for start in self.where.get(terms[0], ()):
+                run = self._run(start, terms)
+                if run:
+                    hits.update(run)
+        return sorted(hits)
+
+    def _run(self, start: int, terms: tuple[str, ...]) -> list[int]:
+        run, at = [start], start
+        for term in terms[1:]:
+            at += 1
+            while at < len(self.spans) and self.spans[at][2] is None:  # a stop word
+                at += 1
+            if at == len(self.spans) or self.spans[at][2] != term:
+                return []
+            run.append(at)
+        return run
+
+    def matched_words(self, marks: Iterable[Mark], limit: int = 12) -> list[str]:
+        """The words of the text that the marks match, lower-cased, each once, in text order."""
+        found: dict[str, None] = {}
+        for i in self.positions(marks):
+            found[self.text[self.spans[i][0] : self.spans[i][1]].lower()] = None
+            if len(found) == limit:
+                break
+        return list(found)
 
 
 def snippet(analysed: AnalysedText, positions: list[int]) -> str:

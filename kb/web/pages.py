@@ -5,6 +5,7 @@ buttons, keyboard shortcuts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -92,10 +93,11 @@ def home(snap: Snapshot) -> dict[str, Any]:
 
 def results(snap: Snapshot, result: SearchResult, args: MultiDict[str, str]) -> dict[str, Any]:
     wanted = result.request
+    mark = snap.searcher.highlighter(result.searched_instead or wanted.q)
     return {
         "result": result,
         "q": wanted.q,
-        "hits": [hit_view(hit, wanted.q) for hit in result.hits],
+        "hits": [hit_view(hit, wanted.q, mark) for hit in result.hits],
         "facets": facet_views(snap, result, args),
         "theme": library().vocabulary.get(wanted.theme) if wanted.theme else None,
         "clear_theme": url_with(args, theme=None),
@@ -112,7 +114,7 @@ def results(snap: Snapshot, result: SearchResult, args: MultiDict[str, str]) -> 
 @dataclass(frozen=True)
 class HitView:
     document: str
-    section: str
+    section: Markup
     path: str
     snippet: Markup
     year: int
@@ -123,13 +125,13 @@ class HitView:
     metadata_only: bool
 
 
-def hit_view(hit: Hit, q: str) -> HitView:
+def hit_view(hit: Hit, q: str, mark: Callable[[str], str]) -> HitView:
     source, passage = hit.document.source, hit.passage
     anchor = passage.anchor if passage else ""
     query = f"?{urlencode({'q': q})}" if q else ""
     return HitView(
         document=source.citation,
-        section=passage.label if passage else source.short_title,
+        section=Markup(mark(passage.label if passage else source.short_title)),
         path=" › ".join(passage.path) if passage else "",
         snippet=Markup(hit.snippet),  # escaped by the search, only <mark> added
         year=source.year,
@@ -242,6 +244,7 @@ def document_page(document_id: str) -> str:
         {
             "anchor": p.anchor,
             "label": p.label,
+            "heading": Markup(mark(p.label)),  # escaped, only <mark> added
             "path": " › ".join(p.path),
             "text": Markup(mark(p.text)),  # escaped, only <mark> added
             "note": p.note,

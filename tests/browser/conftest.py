@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,13 +44,13 @@ from werkzeug.serving import make_server
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
+from tests.factories import invented_world
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -71,8 +70,6 @@ CLIPBOARD = ["clipboard-read", "clipboard-write"]
 TIMEOUT_MS = 5_000  # per action or assertion: a failing test fails fast
 
 # The invented world (see the docstring above).
-TREATY, PROPOSAL, DECLARATION = "pipeline-treaty", "pipeline-proposal", "pipeline-declaration"
-HOSTILE = "hostile-treaty"
 HOSTILE_WORD = "quillwort"
 WORLD_DOCUMENTS, WORLD_PASSAGES = 4, 18
 
@@ -117,27 +114,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 # --- the site ---------------------------------------------------------------------
 
 
-def world_settings(root: Path) -> Settings:
-    """Mirror, manifest and data folder of the invented world under ``root``."""
-    mirror = root / "mirror"
-    mirror.mkdir(parents=True)
-    shutil.copyfile(FIXTURES / "pipeline-treaty.md", mirror / f"{TREATY}.md")
-    shutil.copyfile(FIXTURES / "igf-proposal-sample.txt", mirror / f"{PROPOSAL}.txt")
-    shutil.copyfile(FIXTURES / "hostile-treaty.md", mirror / f"{HOSTILE}.md")
-    manifest = root / "sources.toml"
-    manifest.write_text(
-        (FIXTURES / "pipeline-sources.toml").read_text(encoding="utf-8")
-        + "\n"
-        + (FIXTURES / "hostile-sources.toml").read_text(encoding="utf-8"),
-        encoding="utf-8",
-    )
-    return Settings(data_dir=root / "data", manifest=manifest, mirror=mirror)
-
-
 @pytest.fixture(scope="session")
 def site_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The invented world, ingested once per session."""
-    settings = world_settings(tmp_path_factory.mktemp("browser-site"))
+    settings = invented_world(tmp_path_factory.mktemp("browser-site"), hostile=True)
     report = ingest(settings)
     assert report.exit_code == 0, report
     return settings

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.conftest import DECLARATION, HOSTILE, HOSTILE_WORD, TREATY, VIEWPORT
+from tests.browser.conftest import HOSTILE_WORD, VIEWPORT
+from tests.factories import DECLARATION, HOSTILE, TREATY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Locator, Page

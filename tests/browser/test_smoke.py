@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import HOSTILE, HOSTILE_WORD, WORLD_DOCUMENTS, WORLD_PASSAGES
+from tests.browser.conftest import HOSTILE_WORD, WORLD_DOCUMENTS, WORLD_PASSAGES
+from tests.factories import HOSTILE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

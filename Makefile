@@ -34,8 +34,10 @@ test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check kb tests bench
 	$(VENV)/bin/pytest
 
-## bench: benchmarks (figures printed, and written to bench/results/)
+## bench: benchmarks (figures printed, and written to bench/results/); wrk from apt for HTTP
 bench: $(VENV)/.dev-installed
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1 \
+		|| echo "bench: wrk is not installed and apt could not install it; the HTTP part is skipped"
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/search.py
 

@@ -71,6 +71,7 @@ class SearchResult:
     suggestion: str | None
     searched_instead: str | None
     took_ms: float
+    marks: frozenset[tuple[str, ...]] = frozenset()  # what the query marks in a text
 
     @property
     def pages(self) -> int:
@@ -191,6 +192,7 @@ class Searcher:
             suggestion=None,
             searched_instead=None,
             took_ms=0.0,
+            marks=reading.marked,
         )
 
     # Reading the query ---------------------------------------------------------------------
@@ -460,9 +462,15 @@ class Searcher:
         )
         return Hit(self.columns.ids[docnum], document, passage, round(score, 4), shown, matched)
 
-    def highlighter(self, query: str) -> Callable[[str], str]:
-        """A function marking in any text the words that ``query`` searches for."""
-        marks = self.read(parse(query)).marked if query.strip() else frozenset()
+    def highlighter(
+        self, query: str, marks: frozenset[tuple[str, ...]] | None = None
+    ) -> Callable[[str], str]:
+        """A function marking in any text the words that ``query`` searches for.
+
+        ``marks`` (a SearchResult's) spare reading the query again.
+        """
+        if marks is None:
+            marks = self.read(parse(query)).marked if query.strip() else frozenset()
 
         def mark(text: str) -> str:
             analysed = AnalysedText.of(text)

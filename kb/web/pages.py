@@ -93,7 +93,7 @@ def home(snap: Snapshot) -> dict[str, Any]:
 
 def results(snap: Snapshot, result: SearchResult, args: MultiDict[str, str]) -> dict[str, Any]:
     wanted = result.request
-    mark = snap.searcher.highlighter(result.searched_instead or wanted.q)
+    mark = snap.searcher.highlighter(wanted.q, result.marks)
     return {
         "result": result,
         "q": wanted.q,

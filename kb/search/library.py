@@ -57,8 +57,14 @@ class Library:
         self._snapshot: Snapshot | None = None
 
     def snapshot(self) -> Snapshot:
-        """The current generation; raises NoIndex before the first publish."""
+        """The current generation; raises NoIndex before the first publish.
+
+        Should the pointer ever be unreadable after a snapshot was opened, the open
+        one goes on serving rather than the service failing.
+        """
         stamp = self._pointer_stamp()
+        if stamp is None and self._snapshot is not None:
+            return self._snapshot
         if stamp != self._stamp or self._snapshot is None:
             with self._lock:
                 if stamp != self._stamp or self._snapshot is None:

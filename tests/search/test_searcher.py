@@ -936,6 +936,19 @@ def test_new_generation_is_picked_up_while_the_old_snapshot_still_answers(
     assert library.snapshot() is new
 
 
+def test_an_open_snapshot_keeps_serving_when_the_pointer_cannot_be_read(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    write_generation(tmp_path, [lantern_convention()], key=1)
+    library = Library(tmp_path, vocabulary)
+    opened = library.snapshot()
+    (tmp_path / "CURRENT").unlink()
+    assert library.snapshot() is opened
+    assert run(library.snapshot(), "lantern").total > 0
+    with pytest.raises(NoIndex):
+        Library(tmp_path, vocabulary).snapshot()  # a new reader has nothing to serve
+
+
 def test_the_fixture_corpus(documents: dict[str, Document]) -> None:
     assert tuple(documents) == SOURCE_IDS
     assert {d: documents[d].source.kind for d in documents} == KINDS

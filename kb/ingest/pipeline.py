@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,11 @@ METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "fail
 
 Progress = Callable[[Source], None]
 LAST_STATUS_FILE = "last-statuses.json"
+
+TITLE_SHARE = (
+    0.8  # of the title's words a text must carry to be taken for the document (real ones: all)
+)
+_ANALYZER = index.stemming_analyzer()
 
 
 @dataclass
@@ -143,6 +148,29 @@ def read_last_statuses(settings: Settings) -> dict[str, dict[str, str]]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def carries_its_title(source: Source, texts: Iterable[str]) -> bool:
+    """Whether most words of the source's title occur in its text (headings included).
+
+    An error page served with status 200 ("Page not found", a site search) can parse
+    into passages, above all where an HTML page is what is expected; it does not name
+    the document it stands in for, and must not replace the last good copy.
+    """
+    wanted = _title_words(source.title)
+    if not wanted:
+        return True
+    found: set[str] = set()
+    for text in texts:
+        found |= _title_words(text)
+        if len(wanted & found) >= TITLE_SHARE * len(wanted):
+            return True
+    return False
+
+
+def _title_words(text: str) -> set[str]:
+    """Stemmed words of three letters or more (numbers and "ETS" vary between title and text)."""
+    return {t.text for t in _ANALYZER(text) if len(t.text) >= 3 and t.text.isalpha()}
 
 
 def manifest_hash(source: Source) -> str:
@@ -297,7 +325,8 @@ class _Run:
     def parse(self, source: Source, copy: RawCopy, body: bytes) -> Document:
         """The document a body gives; ParseError for anything short of passages."""
         try:
-            parsed = PARSERS[source.parser](extract.extract(body, copy.format), source)
+            blocks = extract.extract(body, copy.format)
+            parsed = PARSERS[source.parser](blocks, source)
         except ParseError:
             raise
         except Exception as error:  # a bug on odd input must not stop the other sources
@@ -307,6 +336,11 @@ class _Run:
             ) from error
         if not parsed.passages:
             raise ParseError(f"{source.id}: the text gave no passages")
+        if not carries_its_title(source, (block.text for block in blocks)):
+            raise ParseError(
+                f"{source.id}: the text does not carry the source's title "
+                f"({source.title!r}): an error or placeholder page?"
+            )
         return Document(
             source=source,
             status=STATUS_TEXT,
@@ -321,7 +355,7 @@ class _Run:
         """A failed source: its last good document stays in the index, or its metadata."""
         document = self.stored_document(source, cached)
         kept = "no earlier copy to keep" if cached is None else "kept the last good copy"
-        return SourceResult(source, FAILED, document, message=f"{message}; {kept}")
+        return SourceResult(source, FAILED, document, message=f"{message.rstrip('.')}; {kept}")
 
     def result(self, source: Source, document: Document, size: int = 0) -> SourceResult:
         """The status of a source that did not fail, against the published index."""

@@ -15,11 +15,12 @@ scores, one entry per index record (``docnum``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -212,9 +213,14 @@ class Matcher:
     def deadline(self) -> float:
         return getattr(self._local, "deadline", float("inf"))
 
-    @deadline.setter
-    def deadline(self, value: float) -> None:
-        self._local.deadline = value
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Work in the block must end within ``seconds`` (QueryTimeout); only there."""
+        self._local.deadline = time.perf_counter() + seconds
+        try:
+            yield
+        finally:
+            self._local.deadline = float("inf")
 
     # Building blocks ----------------------------------------------------------------
 

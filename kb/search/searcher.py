@@ -122,8 +122,8 @@ class Searcher:
         self.check(request)
         result = self._results.get(request)
         if result is None:
-            self.matcher.deadline = started + TIME_LIMIT
-            result = self._results.put(request, self._search(request))
+            with self.matcher.time_limit(TIME_LIMIT):
+                result = self._results.put(request, self._search(request))
         took = round((time.perf_counter() - started) * 1000, 2)
         return replace(result, took_ms=took)
 
@@ -469,8 +469,10 @@ class Searcher:
 
         ``marks`` (a SearchResult's) spare reading the query again.
         """
-        if marks is None:
-            marks = self.read(parse(query)).marked if query.strip() else frozenset()
+        if marks is None and query.strip():
+            with self.matcher.time_limit(TIME_LIMIT):
+                marks = self.read(parse(query)).marked
+        marks = marks or frozenset()
 
         def mark(text: str) -> str:
             analysed = AnalysedText.of(text)

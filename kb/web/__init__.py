@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import BadRequest
 
 from kb.config import Settings
 from kb.search.library import Library
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     errors.register_error_handlers(app)
+    app.before_request(refuse_undecodable_query)
     app.after_request(secure_headers)
     return app
 
@@ -46,6 +48,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+def refuse_undecodable_query() -> None:
+    """A query string that is not UTF-8 is a bad request (JSON under /api/, a page elsewhere).
+
+    gunicorn refuses such request lines itself; other servers pass the bytes on.
+    """
+    try:
+        request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8.") from None
 
 
 def secure_headers(response: Response) -> Response:

@@ -239,7 +239,10 @@ def document_page(document_id: str) -> str:
     if document is None:
         abort(404, f"There is no document with the id “{document_id}”.")
     q = request.args.get("q", "")
-    mark = snap.searcher.highlighter(q)
+    try:
+        mark = snap.searcher.highlighter(q)
+    except QueryTimeout:  # the words cannot be read in time: the document, unmarked
+        mark = snap.searcher.highlighter("")
     passages = [
         {
             "anchor": p.anchor,

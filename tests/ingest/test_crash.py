@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
@@ -37,7 +36,7 @@ from tests.ingest.conftest import (
     served_passages,
     with_extra_article,
 )
-from tests.ingest.test_publish import G1_PASSAGES, assert_serves, leftovers
+from tests.ingest.test_publish import G1_PASSAGES, assert_serves, leftovers, run_and_kill
 from tests.test_cli import kb, rows
 
 _KB = "import sys; from kb.cli import main; sys.argv[0] = 'kb'; main()"
@@ -137,68 +136,6 @@ def test_a_kill_while_fetching_loses_nothing(net_world: NetWorld, fault_server: 
 
 
 # --- kill -9 while storing, and right after publishing (mirror mode) ------------------
-
-_CHILD = textwrap.dedent(
-    """
-    import os, signal, sys
-    from pathlib import Path
-
-    from kb.config import Settings
-    from kb.ingest import pipeline
-
-    data_dir, manifest, mirror, where = sys.argv[1:5]
-    settings = Settings(data_dir=Path(data_dir), manifest=Path(manifest), mirror=Path(mirror))
-
-    def die():
-        sys.stdout.write("dying\\n")
-        sys.stdout.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    real_replace = os.replace
-
-    def replace_then_die_at(folder, name=None):
-        def replace(src, dst, *args, **kwargs):
-            dst = Path(dst)
-            if dst.parent.name == folder and (name is None or dst.name == name):
-                die()
-            return real_replace(src, dst, *args, **kwargs)
-
-        return replace
-
-    if where == "store-raw":  # the new body stored, its meta.json not yet renamed in
-        os.replace = replace_then_die_at("pipeline-treaty", "meta.json")
-    elif where == "store-parsed":  # the raw copy stored, its parse not yet renamed in
-        os.replace = replace_then_die_at("parsed")
-    elif where == "after-publish":  # CURRENT switched; no clean-up, no status file yet
-        real_clean = pipeline.clean_generations
-        calls = []
-
-        def clean_generations(root):
-            calls.append(root)
-            if len(calls) == 2:
-                die()
-            return real_clean(root)
-
-        pipeline.clean_generations = clean_generations
-    else:
-        raise SystemExit(f"unknown crash point {where}")
-
-    pipeline.ingest(settings)
-    print("survived")
-    """
-)
-
-
-def run_and_kill(world: World, where: str) -> subprocess.CompletedProcess[str]:
-    args = [str(world.data_dir), str(world.manifest), str(world.mirror), where]
-    return subprocess.run(
-        [sys.executable, "-c", _CHILD, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=child_env(),
-    )
 
 
 @pytest.mark.parametrize("where", ["store-raw", "store-parsed", "after-publish"])

@@ -165,6 +165,31 @@ _CHILD = textwrap.dedent(
             die()
 
         pipeline.PARSERS["proposal"] = parse_proposal
+    elif where in ("store-raw", "store-parsed"):
+        real_replace = os.replace
+        # the new body stored but not its meta.json; or the raw copy but not its parse
+        folder, name = ("parsed", None)
+        if where == "store-raw":
+            folder, name = ("pipeline-treaty", "meta.json")
+
+        def replace(src, dst, *args, **kwargs):
+            dst = Path(dst)
+            if dst.parent.name == folder and (name is None or dst.name == name):
+                die()
+            return real_replace(src, dst, *args, **kwargs)
+
+        os.replace = replace
+    elif where == "after-publish":  # CURRENT switched; no clean-up, no status file yet
+        real_clean = pipeline.clean_generations
+        calls = []
+
+        def clean_generations(root):
+            calls.append(root)
+            if len(calls) == 2:
+                die()
+            return real_clean(root)
+
+        pipeline.clean_generations = clean_generations
     else:
         raise SystemExit(f"unknown crash point {where}")
 

@@ -143,6 +143,15 @@ class Document:
     def passage_id(self, passage: Passage) -> str:
         return passage_id(self.source.id, passage.anchor)
 
+    def citation(self, passage: Passage | None = None) -> str:
+        """Ready to paste: "Convention on Cybercrime (ETS No. 185), Article 15 – ..."."""
+        cited = self.source.citation
+        return f"{cited}, {passage.label}" if passage else cited
+
+    def url(self, passage: Passage | None = None) -> str:
+        """The canonical page, at the passage's anchor when there is one."""
+        return anchored_url(self.source.url, passage.anchor) if passage else self.source.url
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source.to_dict(),
@@ -165,6 +174,10 @@ class Document:
             retrieved_at=data["retrieved_at"],
             sha256=data["sha256"],
         )
+
+
+def anchored_url(url: str, anchor: str) -> str:
+    return f"{url.split('#', 1)[0]}#{anchor}"
 
 
 def passage_id(source_id: str, anchor: str) -> str:

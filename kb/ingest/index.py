@@ -21,7 +21,7 @@ from whoosh.analysis import (
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from kb.models import STATUS_METADATA_ONLY, Document, Passage, passage_id
+from kb.models import STATUS_METADATA_ONLY, Document, Passage, anchored_url, passage_id
 
 # Bump when the schema or the analysis changes: a new version forces a rebuild.
 SCHEMA_VERSION = 1
@@ -80,10 +80,6 @@ def passage_records(document: Document) -> Iterable[dict[str, object]]:
     people = " ; ".join(p.name for p in document.people)
     for position, passage in enumerate(document.passages):
         yield _record(document, passage, position, people)
-
-
-def anchored_url(url: str, anchor: str) -> str:
-    return f"{url.split('#', 1)[0]}#{anchor}"
 
 
 def _record(document: Document, passage: Passage, position: int, people: str) -> dict[str, object]:

@@ -8,7 +8,6 @@ import textwrap
 
 import click
 
-from kb.ingest.index import anchored_url
 from kb.search.searcher import Hit, SearchResult
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -37,9 +36,8 @@ def _header(result: SearchResult) -> str:
 
 
 def _hit(rank: int, hit: Hit, color: bool) -> list[str]:
-    source, passage = hit.document.source, hit.passage
-    citation = f"{source.citation}, {passage.label}" if passage else source.citation
-    url = anchored_url(source.url, passage.anchor) if passage else source.url
+    passage = hit.passage
+    citation, url = hit.document.citation(passage), hit.document.url(passage)
     title = click.style(citation, bold=True) if color else citation
     lines = [f"{rank:>3}. {title}", f"     {url}"]
     if passage is None:

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from kb.ingest.index import anchored_url
 from kb.ingest.report import source_statuses
 from kb.models import KIND_LABELS, STATUS_METADATA_ONLY
 from kb.search import (
@@ -28,7 +27,6 @@ from kb.search import (
     search,
 )
 from kb.web.params import BadParameter, search_request
-from kb.web.shapes import citation
 
 blueprint = Blueprint("pages", __name__)
 
@@ -139,8 +137,8 @@ def hit_view(hit: Hit, q: str, mark: Callable[[str], str]) -> HitView:
         document_url=url_for("pages.document_page", document_id=source.id)
         + query
         + (f"#{anchor}" if anchor else ""),
-        source_url=anchored_url(source.url, anchor) if passage else source.url,
-        citation=citation(hit.document, passage),
+        source_url=hit.document.url(passage),
+        citation=hit.document.citation(passage),
         metadata_only=passage is None,
     )
 
@@ -251,8 +249,8 @@ def document_page(document_id: str) -> str:
             "path": " › ".join(p.path),
             "text": Markup(mark(p.text)),  # escaped, only <mark> added
             "note": p.note,
-            "citation": citation(document, p),
-            "url": anchored_url(document.source.url, p.anchor),
+            "citation": document.citation(p),
+            "url": document.url(p),
         }
         for p in document.passages
     ]

@@ -8,16 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from kb.ingest.index import anchored_url
 from kb.models import Document, Passage
 from kb.search import Hit, SearchResult
 from kb.search.themes import Vocabulary
-
-
-def citation(document: Document, passage: Passage | None) -> str:
-    """Ready to paste: "Convention on Cybercrime (ETS No. 185), Article 15 – Conditions ..."."""
-    source = document.source
-    return f"{source.citation}, {passage.label}" if passage else source.citation
 
 
 def passage_json(document: Document, passage: Passage) -> dict[str, Any]:
@@ -30,8 +23,8 @@ def passage_json(document: Document, passage: Passage) -> dict[str, Any]:
         "text_available": passage.text_available,
         "note": passage.note,
         "speakers": list(passage.speakers),
-        "citation": citation(document, passage),
-        "url": anchored_url(document.source.url, passage.anchor),
+        "citation": document.citation(passage),
+        "url": document.url(passage),
     }
 
 
@@ -72,8 +65,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "year": source.year,
         "section": passage.label if passage else source.short_title,
         "path": list(passage.path) if passage else [],
-        "citation": citation(document, passage),
-        "url": anchored_url(source.url, passage.anchor) if passage else source.url,
+        "citation": document.citation(passage),
+        "url": document.url(passage),
         "score": hit.score,
         "snippet": hit.snippet,
         "matched_terms": list(hit.matched_terms),

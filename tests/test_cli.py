@@ -247,9 +247,11 @@ def test_search_prints_ranked_hits_with_citations(world: dict[str, Path]) -> Non
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert re.match(r"\d+ passages? for ", lines[0])
-    assert (
-        "  1. Convention on Lantern Signals between Harbours, Article 3 – Requests for signal logs"
-        in lines
+    assert "Note: “signal log” is a defined term: its definitions come first" in lines
+    first, second = (line for line in lines if re.match(r"  [12]\. ", line))
+    assert first.startswith("  1. Convention on Lantern Signals between Harbours, Article 2")
+    assert second == (
+        "  2. Convention on Lantern Signals between Harbours, Article 3 – Requests for signal logs"
     )
     assert any(line.strip().endswith("#art-3") for line in lines)
     assert "<mark>" not in result.output

@@ -48,4 +48,7 @@ def _hit(rank: int, hit: Hit, color: bool) -> list[str]:
         )
         text = html.unescape(" ".join(snippet.split()))
         lines += textwrap.wrap(text, width=96, initial_indent="     ", subsequent_indent="     ")
+    if hit.explanation.reasons:
+        why = f"Why: {hit.explanation.summary}"
+        lines += textwrap.wrap(why, width=96, initial_indent="     ", subsequent_indent="       ")
     return lines

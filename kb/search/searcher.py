@@ -12,14 +12,17 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from whoosh.index import Index
 
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search import query as q
+from kb.search.definitions import Glossary
+from kb.search.explain import Clues, Explanation, Reason, concept_reasons, explain
 from kb.search.matching import (
     LRU,
     Concept,
@@ -31,8 +34,9 @@ from kb.search.matching import (
     read_columns,
 )
 from kb.search.query import ParsedQuery, parse, render
+from kb.search.references import References
 from kb.search.request import FACETS, InvalidRequest, SearchRequest
-from kb.search.snippets import AnalysedText, highlight, snippet
+from kb.search.snippets import AnalysedText, Link, highlight, snippet
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
 from kb.search.themes import Theme, Vocabulary
@@ -57,6 +61,7 @@ class Hit:
     score: float
     snippet: str
     matched_terms: tuple[str, ...]
+    explanation: Explanation
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class SearchResult:
     searched_instead: str | None
     took_ms: float
     marks: frozenset[tuple[str, ...]] = frozenset()  # what the query marks in a text
+    # the search answered instead of the one asked (a suggestion, a theme), if another
+    answered: SearchRequest | None = None
 
     @property
     def pages(self) -> int:
@@ -80,16 +87,24 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class _Reading:
-    """A query made ready to match: its matches, how it reads, which terms to mark."""
+    """A query made ready to match: its matches, how it reads, what it asks for."""
 
     match: Match | None  # None: browse, no query
-    coordination: np.ndarray | None
-    pinned: np.ndarray | None
-    named: np.ndarray | None
     read_as: str
     mode: str
     notes: tuple[str, ...]
-    marked: frozenset[tuple[str, ...]]
+    concepts: tuple[Concept | Prefixed, ...] = ()  # the terms asked for, negated ones left out
+    coordination: np.ndarray | None = None  # how many of the concepts each passage holds
+    pinned: np.ndarray | None = None  # the articles the query names
+    articles: tuple[str, ...] = ()  # ... as the query names them ("Article 32")
+    named: np.ndarray | None = None  # the passages of the instruments the query names
+    defined: np.ndarray | None = None  # the definitions of the term the query is
+    defined_term: str | None = None
+
+    @cached_property
+    def marked(self) -> frozenset[tuple[str, ...]]:
+        """What to mark in a text: every alternative of every concept."""
+        return frozenset(m for c in self.concepts for m in c.marks)
 
 
 class Searcher:
@@ -107,13 +122,19 @@ class Searcher:
             self.whoosh.reader(), self.matcher.whoosh_lock, _vocabulary_words(vocabulary)
         )
         self.records = [self._record(id_) for id_ in self.columns.ids]
+        self.docnums = {id_: docnum for docnum, id_ in enumerate(self.columns.ids)}
+        self.glossary = Glossary(documents)
+        self.synonym_themes = _synonym_themes(vocabulary)
         self.articles = self._articles()
         self.aliases = self._aliases()
-        self._analysed: LRU[int, tuple[AnalysedText, AnalysedText]] = LRU(4_000)
+        self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(4_000)
+        self._titles: LRU[str, AnalysedText] = LRU(1_000)
+        self._reasons: LRU[tuple[int, Concept | Prefixed], tuple[Reason, ...]] = LRU(20_000)
         # Bounded so that a worker stays well under 150 MB on the mirror corpus.
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(12_000)
         self._results: LRU[SearchRequest, SearchResult] = LRU(256)
         self._themes: LRU[str, Match] = LRU(100)
+        self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     # The search ----------------------------------------------------------------------
 
@@ -126,6 +147,24 @@ class Searcher:
                 result = self._results.put(request, self._search(request))
         took = round((time.perf_counter() - started) * 1000, 2)
         return replace(result, took_ms=took)
+
+    def within(
+        self, request: SearchRequest, groups: Sequence[tuple[str, ...]]
+    ) -> tuple[SearchResult, tuple[SearchResult, ...]]:
+        """``request`` over everything, then its first page within each group of sources.
+
+        Each group is read as the whole was: a query corrected, or a theme shown instead,
+        for the whole is corrected or shown in every group too, so that the columns of a
+        comparison answer the same question.
+        """
+        overall = self.search(replace(request, page=1))
+        asked = overall.answered or overall.request
+        parsed = parse(asked.q)
+        with self.matcher.time_limit(TIME_LIMIT):
+            columns = tuple(
+                self._answer(replace(asked, sources=group, page=1), parsed) for group in groups
+            )
+        return overall, columns
 
     def check(self, request: SearchRequest) -> None:
         request.check_paging()
@@ -152,12 +191,14 @@ class Searcher:
                 notes=(*result.notes, note),
                 suggestion=suggestion,
                 searched_instead=suggestion,
+                answered=replace(request, q=suggestion),
             )
         theme = self._theme_named(parsed) if result.total == 0 and not request.theme else None
         if theme is not None:
-            instead = self._answer(replace(request, q="", theme=theme.id), parse(""))
+            shown = replace(request, q="", theme=theme.id)
             note = f"no passage matched {request.q!r}; showing the theme {theme.label!r}"
-            return replace(instead, request=request, notes=(*result.notes, note))
+            instead = self._answer(shown, parse(""))
+            return replace(instead, request=request, notes=(*result.notes, note), answered=shown)
         return replace(result, suggestion=suggestion)
 
     def _theme_named(self, parsed: ParsedQuery) -> Theme | None:
@@ -199,16 +240,18 @@ class Searcher:
 
     def read(self, parsed: ParsedQuery) -> _Reading:
         if parsed.node is None:
-            return _Reading(None, None, None, None, "", "browse", parsed.notes, _NONE)
-        if parsed.plain:
-            return self._read_plain(parsed)
-        marked: set[tuple[str, ...]] = set()
+            return _Reading(None, "", "browse", parsed.notes)
+        reading = self._read_plain(parsed) if parsed.plain else self._read_boolean(parsed)
+        return self._with_definitions(reading, parsed)
+
+    def _read_boolean(self, parsed: ParsedQuery) -> _Reading:
+        concepts: list[Concept | Prefixed] = []
         notes = list(parsed.notes)
-        match, shown = self._boolean(parsed.node, marked, notes)
+        match, shown = self._boolean(parsed.node, concepts, notes)
         if match is None:
             notes.append("the query has nothing to search for (only very common words or symbols)")
             match = self.matcher.nothing()
-        return _Reading(match, None, None, None, shown, "boolean", tuple(notes), frozenset(marked))
+        return _Reading(match, shown, "boolean", tuple(notes), tuple(concepts))
 
     def _read_plain(self, parsed: ParsedQuery) -> _Reading:
         text = " ".join(_plain_words(parsed))
@@ -218,28 +261,28 @@ class Searcher:
             mask = _any((self.columns.source_mask(s) for s in named_only), self.columns.n)
             notes.append("the query names an instrument: its passages in document order")
             match = Match(mask, np.zeros(self.columns.n))
-            return _Reading(match, None, None, None, text, "browse", tuple(notes), _NONE)
-        pinned, rest = self._pinned(text, notes)
+            return _Reading(match, text, "browse", tuple(notes), named=mask)
+        pinned, articles, rest = self._pinned(text, notes)
         typed = rest.split()
         concepts = self.matcher.synonyms.concepts(typed)
         if pinned is not None and not concepts:
             concepts = self._article_phrase(text)
-        named = self._named_mask(text)
+        found = {"pinned": pinned, "articles": articles, "named": self._named_mask(text)}
         if not concepts:
             if pinned is None:
                 notes.append("the query has only very common words; nothing was searched")
-            nothing = self.matcher.nothing()
-            return _Reading(nothing, None, pinned, named, "", "all", tuple(notes), _NONE)
+            return _Reading(self.matcher.nothing(), "", "all", tuple(notes), **found)
         matches = [self.matcher.concept(c) for c in concepts]
         coordination = np.sum([m.mask for m in matches], axis=0)
         score = np.sum([m.score for m in matches], axis=0)
         every = coordination == len(concepts)
-        marked = frozenset(m for c in concepts for m in c.marks)
         shown = [c.render() for c in concepts]
         if len(typed) == 1 or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
             match = Match(every, np.where(every, score, 0.0))
             read_as = " AND ".join(shown)
-            return _Reading(match, coordination, pinned, named, read_as, "all", (*notes,), marked)
+            return _Reading(
+                match, read_as, "all", tuple(notes), tuple(concepts), coordination, **found
+            )
         notes.append(
             "no passage has all the words; passages with most of them come first"
             if not every.any()
@@ -247,13 +290,42 @@ class Searcher:
         )
         # a phrase or synonym made of several typed words may also match word by word
         spread = [w for c in concepts if " " in c.label for w in c.label.split()]
-        loose = [self.matcher.concept(c) for c in self.matcher.synonyms.concepts(spread)]
+        loose = self._word_by_word(spread, concepts)
         if loose:
-            coordination = coordination * 100 + np.sum([m.mask for m in loose], axis=0)
-            score = score + 0.5 * np.sum([m.score for m in loose], axis=0)
+            matches = [self.matcher.concept(c) for c in loose]
+            coordination = coordination * 100 + np.sum([m.mask for m in matches], axis=0)
+            score = score + 0.5 * np.sum([m.score for m in matches], axis=0)
         match = Match(coordination > 0, score)
-        read_as = " OR ".join(dict.fromkeys([*shown, *(w for w in spread if stems(w))]))
-        return _Reading(match, coordination, pinned, named, read_as, "any", tuple(notes), marked)
+        read_as = " OR ".join(dict.fromkeys([*shown, *(c.render() for c in loose)]))
+        concepts += loose
+        return _Reading(match, read_as, "any", tuple(notes), tuple(concepts), coordination, **found)
+
+    def _word_by_word(self, typed: list[str], concepts: list[Concept]) -> list[Concept]:
+        """Each word on its own (with its own synonyms), unless a concept already is it."""
+        known = {c.alternatives for c in concepts}
+        loose = [c for word in typed for c in self.matcher.synonyms.concepts([word])]
+        return [
+            c for c in dict.fromkeys(loose) if c.alternatives[0] and c.alternatives not in known
+        ]
+
+    def _with_definitions(self, reading: _Reading, parsed: ParsedQuery) -> _Reading:
+        """A query that is a defined term ("traffic data") lists its definitions first."""
+        node = parsed.node
+        if parsed.plain:
+            asked = " ".join(_plain_words(parsed))
+        elif isinstance(node, q.Phrase):
+            asked = node.text
+        else:
+            return reading
+        definitions = self.glossary.defining(asked)
+        docnums = [self.docnums[d.passage_id] for d in definitions if d.passage_id in self.docnums]
+        if not docnums:
+            return reading
+        defined = np.zeros(self.columns.n, dtype=bool)
+        defined[docnums] = True
+        term = definitions[0].term
+        notes = (*reading.notes, f"“{term}” is a defined term: its definitions come first")
+        return replace(reading, defined=defined, defined_term=term, notes=notes)
 
     def _named_mask(self, text: str) -> np.ndarray | None:
         """Passages of the instruments the query names by an alias ("Convention 108")."""
@@ -262,22 +334,24 @@ class Searcher:
             return None
         return _any((self.columns.source_mask(s) for s in sources), self.columns.n)
 
-    def _pinned(self, text: str, notes: list[str]) -> tuple[np.ndarray | None, str]:
+    def _pinned(
+        self, text: str, notes: list[str]
+    ) -> tuple[np.ndarray | None, tuple[str, ...], str]:
         """Articles the query names ("Art. 32 Budapest Convention") come first."""
         numbers = _ARTICLE.findall(text)
         if not numbers:
-            return None, text
+            return None, (), text
         sources = self._named_sources(text)
         pinned = np.zeros(self.columns.n, dtype=bool)
         for number in numbers:
             for docnum in self.articles.get(number, ()):
                 if not sources or self.columns.sources[docnum] in sources:
                     pinned[docnum] = True
+        names = tuple(f"Article {n}" for n in dict.fromkeys(numbers))
         if pinned.any():
-            names = ", ".join(f"Article {n}" for n in dict.fromkeys(numbers))
-            notes.append(f"{names} named: that article comes first")
+            notes.append(f"{', '.join(names)} named: that article comes first")
         remaining = _ARTICLE.sub(" ", text)
-        return pinned, remaining
+        return pinned, names, remaining
 
     def _article_phrase(self, text: str) -> list[Concept]:
         """Passages that cite the named article, when its number is an index term."""
@@ -298,15 +372,15 @@ class Searcher:
         return found
 
     def _boolean(
-        self, node: q.Node, marked: set[tuple[str, ...]], notes: list[str]
+        self, node: q.Node, concepts: list[Concept | Prefixed], notes: list[str]
     ) -> tuple[Match | None, str]:
         """Evaluate a query tree; returns None for a part with nothing searchable."""
         self.matcher.check_time()
         if isinstance(node, q.Word | q.Phrase):
-            return self._words(node, marked)
+            return self._words(node, concepts)
         if isinstance(node, q.Prefix):
             prefixed: Prefixed = self.matcher.prefix(node.text)
-            marked |= prefixed.marks
+            concepts.append(prefixed)
             if prefixed.note:
                 notes.append(prefixed.note)
             return self.matcher.prefixed(prefixed), prefixed.render()
@@ -318,14 +392,14 @@ class Searcher:
                 self.matcher.years(node.start, node.end), np.zeros(self.columns.n)
             ), render(node)
         if isinstance(node, q.Not):
-            inner, shown = self._boolean(node.node, set(), notes)
+            inner, shown = self._boolean(node.node, [], notes)  # what is excluded is not marked
             if inner is None:
                 return None, ""
             return Match(~inner.mask & self.columns.alive, np.zeros(self.columns.n)), f"NOT {shown}"
-        return self._compound(node, marked, notes)
+        return self._compound(node, concepts, notes)
 
     def _words(
-        self, node: q.Word | q.Phrase, marked: set[tuple[str, ...]]
+        self, node: q.Word | q.Phrase, found: list[Concept | Prefixed]
     ) -> tuple[Match | None, str]:
         if isinstance(node, q.Phrase):
             terms = stems(node.text)
@@ -338,14 +412,13 @@ class Searcher:
         result = self.matcher.concept(concepts[0])
         for concept in concepts[1:]:
             result = result & self.matcher.concept(concept)
-        for concept in concepts:
-            marked |= concept.marks
+        found += concepts
         return result, " ".join(c.render() for c in concepts)
 
     def _compound(
-        self, node: q.All | q.Any, marked: set[tuple[str, ...]], notes: list[str]
+        self, node: q.All | q.Any, concepts: list[Concept | Prefixed], notes: list[str]
     ) -> tuple[Match | None, str]:
-        parts = [self._boolean(n, marked, notes) for n in node.nodes]
+        parts = [self._boolean(n, concepts, notes) for n in node.nodes]
         parts = [(m, s) for m, s in parts if m is not None]
         if not parts:
             return None, ""
@@ -365,8 +438,9 @@ class Searcher:
             mask, score = columns.alive.copy(), np.zeros(columns.n)
         else:
             mask, score = reading.match.mask & columns.alive, reading.match.score
-        if reading.pinned is not None:
-            mask = mask | reading.pinned
+        for first in (reading.pinned, reading.defined):
+            if first is not None:
+                mask = mask | first
         if theme is not None:
             by_theme = self.theme_match(theme)
             mask = mask & by_theme.mask
@@ -376,10 +450,18 @@ class Searcher:
 
     def theme_match(self, theme: Theme) -> Match:
         def make() -> Match:
-            alternatives = tuple(dict.fromkeys(s for s in map(stems, theme.terms) if s))
-            return self.matcher.concept(Concept(theme.label, alternatives), combine="sum")
+            concept = Concept(theme.label, self.theme_phrases(theme))
+            return self.matcher.concept(concept, combine="sum")
 
         return self._themes.get_or_make(theme.id, make)
+
+    def theme_phrases(self, theme: Theme) -> tuple[tuple[str, ...], ...]:
+        """The index terms of each of the theme's phrases, each once."""
+        found = self._theme_phrases.get(theme.id)
+        if found is None:
+            found = tuple(dict.fromkeys(s for s in map(stems, theme.terms) if s))
+            self._theme_phrases[theme.id] = found
+        return found
 
     def _filters(self, request: SearchRequest) -> dict[str, np.ndarray]:
         matcher, n = self.matcher, self.columns.n
@@ -436,8 +518,9 @@ class Searcher:
                 keys.append(-reading.named[chosen].astype(np.int8))
             if reading.coordination is not None:
                 keys.append(-reading.coordination[chosen])
-            if reading.pinned is not None:
-                keys.append(-reading.pinned[chosen].astype(np.int8))
+            for first in (reading.defined, reading.pinned):  # articles named, then definitions
+                if first is not None:
+                    keys.append(-first[chosen].astype(np.int8))
         if sort == "year_desc":
             keys.append(-columns.years[chosen])
         elif sort == "year_asc":
@@ -448,11 +531,11 @@ class Searcher:
 
     def _hit(self, docnum: int, score: float, reading: _Reading, request: SearchRequest) -> Hit:
         document, passage = self.records[docnum]
+        fields = self._fields(docnum)
         if passage is None:
-            return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", ())
-        label, text = self._analysed.get_or_make(
-            docnum, lambda: (AnalysedText.of(passage.label), AnalysedText.of(passage.text))
-        )
+            why = self._explain(docnum, fields, reading, request)
+            return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", (), why)
+        label, text = fields["heading"], fields["text"]
         # Only the query terms a passage holds shape its snippet: queries that share
         # them ("data", "data access", "data retention") share the work.
         present = frozenset(m for m in reading.marked if m[0] in text.where or m[0] in label.where)
@@ -460,23 +543,74 @@ class Searcher:
             (docnum, present, request.snippets),
             lambda: _mark(label, text, set(present), request.snippets),
         )
-        return Hit(self.columns.ids[docnum], document, passage, round(score, 4), shown, matched)
+        why = self._explain(docnum, fields, reading, request)
+        hit_id = self.columns.ids[docnum]
+        return Hit(hit_id, document, passage, round(score, 4), shown, matched, why)
+
+    def _fields(self, docnum: int) -> dict[str, AnalysedText]:
+        """A passage's words by field, analysed once: for snippets and explanations."""
+
+        def analyse() -> dict[str, AnalysedText]:
+            document, passage = self.records[docnum]
+            source = document.source
+            title = self._titles.get_or_make(
+                source.id, lambda: AnalysedText.of(" · ".join((source.title, *source.aliases)))
+            )
+            if passage is None:
+                return {"title": title}
+            return {
+                "heading": AnalysedText.of(passage.label),
+                "text": AnalysedText.of(passage.text),
+                "path": AnalysedText.of(" › ".join(passage.path)),
+                "title": title,
+                "speakers": AnalysedText.of(", ".join(passage.speakers)),
+            }
+
+        return self._analysed.get_or_make(docnum, analyse)
+
+    def _explain(
+        self,
+        docnum: int,
+        fields: dict[str, AnalysedText],
+        reading: _Reading,
+        request: SearchRequest,
+    ) -> Explanation:
+        theme = self.vocabulary.get(request.theme) if request.theme else None
+        clues = Clues(
+            theme=theme.label if theme else None,
+            theme_phrases=self.theme_phrases(theme) if theme else (),
+            defines=reading.defined_term if _at(reading.defined, docnum) else None,
+            articles=reading.articles if _at(reading.pinned, docnum) else (),
+            named=self.records[docnum][0].source.short_title
+            if _at(reading.named, docnum)
+            else None,
+            synonym_themes=self.synonym_themes,
+        )
+        themes = self.synonym_themes
+
+        def reasons_for(concept: Concept | Prefixed) -> tuple[Reason, ...]:
+            return self._reasons.get_or_make(
+                (docnum, concept), lambda: concept_reasons(fields, concept, themes)
+            )
+
+        return explain(fields, reading.concepts, clues, reasons_for)
 
     def highlighter(
         self, query: str, marks: frozenset[tuple[str, ...]] | None = None
-    ) -> Callable[[str], str]:
+    ) -> Callable[..., str]:
         """A function marking in any text the words that ``query`` searches for.
 
-        ``marks`` (a SearchResult's) spare reading the query again.
+        ``marks`` (a SearchResult's) spare reading the query again. The function takes
+        a text and, optionally, links to make in it (see ``snippets.highlight``).
         """
         if marks is None and query.strip():
             with self.matcher.time_limit(TIME_LIMIT):
                 marks = self.read(parse(query)).marked
         marks = marks or frozenset()
 
-        def mark(text: str) -> str:
+        def mark(text: str, links: Iterable[Link] = ()) -> str:
             analysed = AnalysedText.of(text)
-            return highlight(analysed, analysed.positions(marks))
+            return highlight(analysed, analysed.positions(marks), links)
 
         return mark
 
@@ -498,6 +632,19 @@ class Searcher:
         )
 
     # Set-up ------------------------------------------------------------------------------
+
+    def passage(self, passage_id: str) -> tuple[Document, Passage]:
+        """The document and passage of an id; KeyError when there is no such passage."""
+        docnum = self.docnums.get(passage_id)
+        passage = self.records[docnum][1] if docnum is not None else None
+        if passage is None:
+            raise KeyError(passage_id)
+        return self.records[docnum][0], passage
+
+    @cached_property
+    def references(self) -> References:
+        """The cross-references between passages, worked out on first use."""
+        return References(self.documents)
 
     def _record(self, record_id: str) -> tuple[Document, Passage | None]:
         source_id, _, anchor = record_id.partition(".")
@@ -530,8 +677,22 @@ class Searcher:
         return re.compile(r"(?<!\w)(?:" + "|".join(spaced) + r")(?![\w+])", re.IGNORECASE)
 
 
-_NONE: frozenset[tuple[str, ...]] = frozenset()
 _MarkKey = tuple[int, frozenset[tuple[str, ...]], bool]  # passage, marks it holds, snippets
+
+
+def _at(mask: np.ndarray | None, docnum: int) -> bool:
+    return mask is not None and bool(mask[docnum])
+
+
+def _synonym_themes(vocabulary: Vocabulary) -> dict[tuple[str, ...], str]:
+    """The theme each synonym belongs to, by its index terms: to name it when it matched."""
+    return {
+        stems(phrase): theme.label
+        for theme in vocabulary.themes.values()
+        for group in theme.synonyms
+        for phrase in group
+        if stems(phrase)
+    }
 
 
 def _all(masks: Iterable[np.ndarray], n: int) -> np.ndarray:

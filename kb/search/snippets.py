@@ -71,6 +71,18 @@ class AnalysedText:
             run.append(at)
         return run
 
+    def occurrences(self, mark: tuple[str, ...], limit: int = 4) -> list[str]:
+        """The text's words (or runs of words, for a phrase) that ``mark`` matches, lower-cased."""
+        found: dict[str, None] = {}
+        for start in self.where.get(mark[0], ()):
+            run = self._run(start, mark)
+            if run:
+                text = self.text[self.spans[run[0]][0] : self.spans[run[-1]][1]]
+                found[" ".join(text.lower().split())] = None
+                if len(found) == limit:
+                    break
+        return list(found)
+
     def matched_words(self, marks: Iterable[Mark], limit: int = 12) -> list[str]:
         """The words of the text that the marks match, lower-cased, each once, in text order."""
         found: dict[str, None] = {}
@@ -92,11 +104,40 @@ def snippet(analysed: AnalysedText, positions: list[int]) -> str:
     return lead + f" {ELLIPSIS} ".join(parts) + tail
 
 
-def highlight(analysed: AnalysedText, positions: list[int]) -> str:
-    """The whole text as safe HTML, the words at ``positions`` marked."""
-    if not analysed.spans:
-        return escape(analysed.text)
-    return _render(analysed, 0, len(analysed.spans), positions)
+Link = tuple[int, int, str]  # characters [start, end) of a text, and where they lead
+
+
+def highlight(analysed: AnalysedText, positions: list[int], links: Iterable[Link] = ()) -> str:
+    """The whole text as safe HTML, the words at ``positions`` marked.
+
+    ``links`` (non-overlapping) become ``<a class="ref">`` around their characters;
+    the marks inside a link stay marks.
+    """
+    text = analysed.text
+    marked = [analysed.spans[i][:2] for i in positions]
+    out, cursor = [], 0
+    for start, end, href in sorted(links):
+        if start < cursor or end > len(text) or start >= end:
+            continue  # overlapping or out of range: left as text
+        out.append(_marked(text, cursor, start, marked))
+        inner = _marked(text, start, end, marked)
+        out.append(f'<a class="ref" href="{html.escape(href, quote=True)}">{inner}</a>')
+        cursor = end
+    out.append(_marked(text, cursor, len(text), marked))
+    return "".join(out)
+
+
+def _marked(text: str, begin: int, end: int, marked: list[tuple[int, int]]) -> str:
+    """``text[begin:end]`` escaped, the marked word spans inside it in ``<mark>``."""
+    out, cursor = [], begin
+    for s, e in marked[bisect_left(marked, (begin, begin)) :]:
+        if e > end:
+            break
+        out.append(escape(text[cursor:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        cursor = e
+    out.append(escape(text[cursor:end]))
+    return "".join(out)
 
 
 def _thinned(analysed: AnalysedText, positions: list[int]) -> list[int]:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,13 +28,34 @@ from kb.search import (
     Snapshot,
     search,
 )
+from kb.search.compare import PER_COLUMN, compare
 from kb.search.matching import LRU
-from kb.search.request import MAX_DEPTH
+from kb.search.request import MAX_DEPTH, MAX_PER_PAGE
 from kb.search.themes import Vocabulary
+from kb.web.exports import brief_markdown, csv_rows, json_lines
 from kb.web.json import dumps
 from kb.web.openapi import openapi_document
-from kb.web.params import BadParameter, search_request
-from kb.web.shapes import document_json, passage_json, search_json, themes_json
+from kb.web.params import (
+    MAX_BRIEF,
+    MAX_EXPORT,
+    SEARCH_PARAMETERS,
+    BadParameter,
+    choice,
+    integer,
+    only,
+    search_request,
+    values,
+)
+from kb.web.shapes import (
+    brief_entry_json,
+    compare_json,
+    definition_json,
+    document_json,
+    hit_json,
+    passage_json,
+    search_json,
+    themes_json,
+)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -93,10 +117,8 @@ def search_endpoint() -> Response:
     key = (snap.version, request.query_string)
     answer = _answers.get(key)
     if answer is None:
-        try:
+        with answerable():
             wanted = search_request(request.args)
-        except BadParameter as error:
-            raise ApiError(400, error.code, error.message) from None
         answer = _answers.put(key, search_answer(snap, wanted))
     if answer.etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
         return Response(status=304, headers={"ETag": answer.etag})
@@ -119,13 +141,21 @@ _answers: LRU[tuple[str, bytes], _Answer] = LRU(500)  # ~10 KB each
 _TOOK = b'"took_ms":-1.0'
 
 
-def search_answer(snap: Snapshot, wanted: SearchRequest) -> _Answer:
+@contextmanager
+def answerable() -> Iterator[None]:
+    """A request the search cannot answer is the client's to change: a 400 saying why."""
     try:
-        result = search(snap, wanted)
-    except InvalidRequest as error:
-        raise ApiError(400, "invalid-parameter", error.message) from None
+        yield
+    except (BadParameter, InvalidRequest) as error:
+        code = error.code if isinstance(error, BadParameter) else "invalid-parameter"
+        raise ApiError(400, code, error.message) from None
     except QueryTimeout as error:
         raise ApiError(400, "query-too-costly", f"{error}; make the query simpler") from None
+
+
+def search_answer(snap: Snapshot, wanted: SearchRequest) -> _Answer:
+    with answerable():
+        result = search(snap, wanted)
     next_page = wanted.page + 1
     has_next = next_page <= result.pages and next_page * wanted.per_page <= MAX_DEPTH
     payload = search_json(result, page_url(request.args, next_page) if has_next else None)
@@ -173,14 +203,124 @@ def passage(passage_id: str) -> Response:
         raise ApiError(404, "not-found", f"no passage with id {passage_id!r}")
     position = anchors.index(anchor)
     ids = [document.passage_id(p) for p in document.passages]
+    here = document.passages[position]
+    searcher = snap.searcher
     data = {
-        **passage_json(document, document.passages[position]),
+        **passage_json(document, here),
         "position": position,
         "previous": ids[position - 1] if position > 0 else None,
         "next": ids[position + 1] if position + 1 < len(ids) else None,
         "document": document_json(document, passages=False),
+        "defines": [
+            definition_json(snap.documents, d)
+            for d in searcher.glossary.definitions
+            if d.passage_id == passage_id
+        ],
+        "definitions": [
+            definition_json(snap.documents, d) for d in searcher.glossary.used_in(document, here)
+        ],
+        "references": [
+            {"text": r.text, "start": r.start, "end": r.end, "target": r.target}
+            for r in searcher.references.of(passage_id)
+        ],
+        "cited_by": [
+            {"id": cited, "citation": citation_of(snap, cited)}
+            for cited in searcher.references.citing(passage_id)
+        ],
     }
     return conditional(ok(**data), snap)
+
+
+def citation_of(snap: Snapshot, passage_id: str) -> str:
+    document, passage = snap.searcher.passage(passage_id)
+    return document.citation(passage)
+
+
+# Comparing, briefs, exports ------------------------------------------------------------
+
+COMPARE_PARAMETERS = ("q", "theme", "per_column")
+BRIEF_PARAMETERS = ("ids", "format")
+EXPORT_FORMATS = ("csv", "jsonl")
+EXPORT_PARAMETERS = (*(p for p in SEARCH_PARAMETERS if p not in ("page", "per_page")), "format")
+
+
+@blueprint.get("/compare")
+def compare_endpoint() -> Response:
+    snap = snapshot()
+    with answerable():
+        wanted = search_request(request.args, COMPARE_PARAMETERS)
+        per_column = integer(only(request.args, COMPARE_PARAMETERS), "per_column", PER_COLUMN)
+        comparison = compare(snap, wanted, per_column)
+    return conditional(jsonify(compare_json(comparison)), snap)
+
+
+@blueprint.get("/brief")
+def brief() -> Response:
+    snap = snapshot()
+    with answerable():
+        params = only(request.args, BRIEF_PARAMETERS)
+        form = choice(params, "format", ("json", "md"))
+        entries = [
+            brief_entry_json(*found) for found in brief_passages(snap, values(params, "ids"))
+        ]
+    prepared = datetime.now(UTC).date().isoformat()
+    if form == "md":
+        body = brief_markdown(entries, prepared, snap.version)
+        return download(Response(body, content_type="text/markdown; charset=utf-8"), "brief.md")
+    payload = {"prepared": prepared, "index_version": snap.version, "passages": entries}
+    return download(ok(**payload), "brief.json")
+
+
+def brief_passages(snap: Snapshot, ids: tuple[str, ...]) -> list[tuple[Any, Any]]:
+    """The documents and passages of ``ids``, in that order; BadParameter for what is not one."""
+    if not ids:
+        raise BadParameter("invalid-parameter", "ids: give passage ids, comma-separated")
+    if len(ids) > MAX_BRIEF:
+        raise BadParameter("invalid-parameter", f"ids: at most {MAX_BRIEF} passages in a brief")
+    found = []
+    for passage_id in ids:
+        try:
+            found.append(snap.searcher.passage(passage_id))
+        except KeyError:
+            raise ApiError(404, "not-found", f"no passage with id {passage_id!r}") from None
+    return found
+
+
+@blueprint.get("/export")
+def export() -> Response:
+    """Every hit of a search (up to MAX_EXPORT) as CSV or JSON lines, streamed."""
+    snap = snapshot()
+    with answerable():
+        params = only(request.args, EXPORT_PARAMETERS)
+        form = choice(params, "format", EXPORT_FORMATS)
+        wanted = search_request(request.args, EXPORT_PARAMETERS)
+        hits, total = exported_hits(snap, wanted)
+    rows = csv_rows(hits) if form == "csv" else json_lines(hits)
+    kind = "text/csv; charset=utf-8" if form == "csv" else "application/x-ndjson"
+    response = Response(rows, content_type=kind)
+    response.headers["X-Total-Count"] = str(total)  # more than the rows when capped
+    return download(response, f"kb-search.{form}")
+
+
+def exported_hits(snap: Snapshot, wanted: SearchRequest) -> tuple[list[dict[str, Any]], int]:
+    """The hits of every page in order, as the API shapes them, and the total.
+
+    Searched before anything is streamed, so that a query that cannot be answered is a
+    JSON error rather than a broken file.
+    """
+    hits: list[dict[str, Any]] = []
+    page, pages, total = 1, 1, 0
+    while page <= pages and len(hits) < MAX_EXPORT:
+        result = search(snap, replace(wanted, page=page, per_page=MAX_PER_PAGE))
+        hits += [hit_json(h) for h in result.hits]
+        pages, total = result.pages, result.total
+        page += 1
+    return hits[:MAX_EXPORT], total
+
+
+def download(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @blueprint.get("/sources")

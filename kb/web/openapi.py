@@ -6,7 +6,10 @@ from typing import Any
 
 from kb import __version__
 from kb.models import KIND_LABELS
+from kb.search.compare import MAX_PER_COLUMN, PER_COLUMN
+from kb.search.explain import FIELD_NAMES, HOWS
 from kb.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from kb.web.params import MAX_BRIEF, MAX_EXPORT
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -22,7 +25,6 @@ def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) ->
 
 
 STRING = {"type": "string"}
-YEAR_PATTERN = r"^\s*\d{4}(\s*(\.\.|-|–)\s*\d{4})?\s*$"  # as kb.web.api reads it
 YEAR_PATTERN = r"^\s*\d{4}(\s*(\.\.|-|–)\s*\d{4})?\s*$"  # as kb.web.api reads it
 NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
@@ -57,13 +59,19 @@ def _query_parameter(name: str, schema: dict[str, Any], description: str) -> dic
     }
 
 
+def _text(media_type: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {media_type: {"schema": STRING}}}
+
+
+Q_PARAMETER = _query_parameter(
+    "q",
+    STRING,
+    'The query: words, "phrases", AND/OR/NOT, -word, prefix*, '
+    "kind:/source:/year:/speaker: filters. Empty with filters browses.",
+)
+THEME_PARAMETER = _query_parameter("theme", STRING, "Filter by and boost a theme of /api/themes.")
 SEARCH_PARAMETERS = [
-    _query_parameter(
-        "q",
-        STRING,
-        'The query: words, "phrases", AND/OR/NOT, -word, prefix*, '
-        "kind:/source:/year:/speaker: filters. Empty with filters browses.",
-    ),
+    Q_PARAMETER,
     _query_parameter(
         "kind",
         {"type": "string", "enum": list(KIND_LABELS)},
@@ -76,7 +84,7 @@ SEARCH_PARAMETERS = [
         "A year (2019) or a range (2016-2021).",
     ),
     _query_parameter("speaker", STRING, "Only passages where this speaker speaks."),
-    _query_parameter("theme", STRING, "Filter by and boost a theme of /api/themes."),
+    THEME_PARAMETER,
     _query_parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
     _query_parameter(
         "per_page",
@@ -128,8 +136,89 @@ SCHEMAS: dict[str, Any] = {
                 "description": "HTML: escaped text with <mark> around matches.",
             },
             "matched_terms": STRINGS,
+            "explanation": _ref("Explanation"),
         },
         {"path": STRINGS, "text_available": {"type": "boolean"}},
+    ),
+    "Explanation": _object(
+        {
+            "summary": {"type": "string", "description": "The reasons in one line, plain text."},
+            "reasons": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "how": {"type": "string", "enum": list(HOWS)},
+                        "query": STRING,
+                        "matched": STRINGS,
+                        "where": {"type": "array", "items": {"enum": list(FIELD_NAMES)}},
+                        "theme": NULLABLE_STRING,
+                        "text": STRING,
+                    }
+                ),
+            },
+        }
+    ),
+    "Definition": _object(
+        {"term": STRING, "text": STRING, "passage": STRING, "citation": STRING, "url": STRING}
+    ),
+    "Comparison": _object(
+        {
+            "ok": TRUE,
+            "query": _object(
+                {
+                    "q": STRING,
+                    "theme": NULLABLE_STRING,
+                    "read_as": STRING,
+                    "notes": STRINGS,
+                    "searched_instead": NULLABLE_STRING,
+                }
+            ),
+            "total": INTEGER,
+            "columns": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "key": STRING,
+                        "source": {
+                            "type": ["string", "null"],
+                            "description": "null for the IGF sessions' column",
+                        },
+                        "document": STRING,
+                        "short_title": STRING,
+                        "sources": STRINGS,
+                        "total": INTEGER,
+                        "passages": {"type": "array", "items": _ref("Hit")},
+                    }
+                ),
+            },
+            "not_held": {
+                "type": "array",
+                "items": _object({"source": STRING, "document": STRING, "url": STRING}),
+            },
+        }
+    ),
+    "BriefEntry": _object(
+        {
+            "id": STRING,
+            "citation": STRING,
+            "url": STRING,
+            "document": STRING,
+            "section": STRING,
+            "path": STRINGS,
+            "text": STRING,
+            "text_available": {"type": "boolean"},
+            "retrieved_at": NULLABLE_STRING,
+            "text_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "source_sha256": NULLABLE_STRING,
+        }
+    ),
+    "Brief": _object(
+        {
+            "ok": TRUE,
+            "prepared": STRING,
+            "index_version": STRING,
+            "passages": {"type": "array", "items": _ref("BriefEntry")},
+        }
     ),
     "SearchResponse": _object(
         {
@@ -197,6 +286,18 @@ SCHEMAS: dict[str, Any] = {
                     "previous": NULLABLE_STRING,
                     "next": NULLABLE_STRING,
                     "document": {"type": "object"},
+                    "defines": {"type": "array", "items": _ref("Definition")},
+                    "definitions": {"type": "array", "items": _ref("Definition")},
+                    "references": {
+                        "type": "array",
+                        "items": _object(
+                            {"text": STRING, "start": INTEGER, "end": INTEGER, "target": STRING}
+                        ),
+                    },
+                    "cited_by": {
+                        "type": "array",
+                        "items": _object({"id": STRING, "citation": STRING}),
+                    },
                 }
             ),
         ]
@@ -280,6 +381,71 @@ def openapi_document() -> dict[str, Any]:
                 _json(_ref("PassageResponse"), "The passage in its document."),
                 parameters=[_id_parameter("passage_id", "coe-ets-185.art-15")],
                 errors=("404", "503"),
+            ),
+            "/api/compare": _get(
+                "The best passages of each instrument, side by side",
+                _json(
+                    _ref("Comparison"), "One column per instrument with text, and the IGF sessions."
+                ),
+                parameters=[
+                    Q_PARAMETER,
+                    THEME_PARAMETER,
+                    _query_parameter(
+                        "per_column",
+                        {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_PER_COLUMN,
+                            "default": PER_COLUMN,
+                        },
+                        "Passages per column.",
+                    ),
+                ],
+                errors=("400", "414", "503"),
+            ),
+            "/api/brief": _get(
+                "Passages cited for a brief: Markdown or JSON",
+                {
+                    "description": "The passages in the order given.",
+                    "content": {
+                        "application/json": {"schema": _ref("Brief")},
+                        "text/markdown": {"schema": STRING},
+                    },
+                },
+                parameters=[
+                    {
+                        **_query_parameter(
+                            "ids", STRING, f"Passage ids, comma-separated (at most {MAX_BRIEF})."
+                        ),
+                        "required": True,
+                        "example": "coe-ets-185.art-15,coe-ets-185.art-32",
+                    },
+                    _query_parameter(
+                        "format",
+                        {"type": "string", "enum": ["json", "md"], "default": "json"},
+                        "JSON, or Markdown (text/markdown).",
+                    ),
+                ],
+                errors=("400", "404", "414", "503"),
+            ),
+            "/api/export": _get(
+                f"Every result of a search (at most {MAX_EXPORT:,}) as CSV or JSON lines",
+                {
+                    "description": "The hits in order; X-Total-Count says how many matched.",
+                    "content": {
+                        "text/csv": {"schema": STRING},
+                        "application/x-ndjson": {"schema": STRING},
+                    },
+                },
+                parameters=[
+                    *(p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page")),
+                    _query_parameter(
+                        "format",
+                        {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"},
+                        "CSV (a header row, then one row per hit) or JSON lines (one hit each).",
+                    ),
+                ],
+                errors=("400", "414", "503"),
             ),
             "/api/sources": _get(
                 "Every source of the manifest and its status",

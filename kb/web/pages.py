@@ -1,6 +1,8 @@
-"""The pages people read: search, a document, the sources. Server-rendered; each has a JSON
-twin under /api/. They work without JavaScript; ``static/kb.js`` only adds to them (copy
-buttons, keyboard shortcuts).
+"""The pages people read: search, compare, a brief, a document, a passage, the sources.
+
+Server-rendered; each has a JSON twin under /api/. They work without JavaScript;
+``static/kb.js`` only adds to them (copy buttons, pinning passages to a brief kept in
+the browser, keyboard shortcuts).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from kb.ingest.report import source_statuses
-from kb.models import KIND_LABELS, STATUS_METADATA_ONLY
+from kb.models import KIND_LABELS, STATUS_METADATA_ONLY, Document, Passage
 from kb.search import (
     Hit,
     InvalidRequest,
@@ -26,7 +28,10 @@ from kb.search import (
     Snapshot,
     search,
 )
-from kb.web.params import BadParameter, search_request
+from kb.search.compare import PER_COLUMN, compare
+from kb.search.definitions import Definition
+from kb.search.references import Reference
+from kb.web.params import BadParameter, search_request, values
 
 blueprint = Blueprint("pages", __name__)
 
@@ -70,12 +75,17 @@ def search_page() -> str | tuple[str, int]:
         return render_template("home.html", **home(snap))
     try:
         result = search(snap, search_request(args))
-    except (BadParameter, InvalidRequest) as error:
-        return error_page(400, "This search cannot be run", error.message), 400
-    except QueryTimeout:
-        message = "The query took too long to answer. Try fewer words or fewer wildcards."
-        return error_page(400, "This search cannot be run", message), 400
+    except (BadParameter, InvalidRequest, QueryTimeout) as error:
+        return cannot_run(error), 400
     return render_template("results.html", **results(snap, result, args))
+
+
+def cannot_run(error: Exception) -> str:
+    if isinstance(error, QueryTimeout):
+        message = "The query took too long to answer. Try fewer words or fewer wildcards."
+    else:
+        message = getattr(error, "message", str(error))
+    return error_page(400, "This search cannot be run", message)
 
 
 def home(snap: Snapshot) -> dict[str, Any]:
@@ -95,7 +105,7 @@ def results(snap: Snapshot, result: SearchResult, args: MultiDict[str, str]) -> 
     return {
         "result": result,
         "q": wanted.q,
-        "hits": [hit_view(hit, wanted.q, mark) for hit in result.hits],
+        "hits": [hit_view(snap, hit, wanted.q, mark) for hit in result.hits],
         "facets": facet_views(snap, result, args),
         "theme": library().vocabulary.get(wanted.theme) if wanted.theme else None,
         "clear_theme": url_with(args, theme=None),
@@ -106,11 +116,30 @@ def results(snap: Snapshot, result: SearchResult, args: MultiDict[str, str]) -> 
         else None,
         "json_url": url_for("api.search_endpoint", **args.to_dict(flat=False)),
         "first_rank": (wanted.page - 1) * wanted.per_page + 1,
+        "compare_url": url_for("pages.compare_page", q=wanted.q or None, theme=wanted.theme),
+        "export_urls": {
+            label: url_for("api.export", **exported(args), format=form)
+            for label, form in (("CSV", "csv"), ("JSON lines", "jsonl"))
+        },
     }
+
+
+def exported(args: MultiDict[str, str]) -> dict[str, list[str]]:
+    """The search's parameters without its paging: an export has every page."""
+    return {k: v for k, v in args.to_dict(flat=False).items() if k not in ("page", "per_page")}
+
+
+@dataclass(frozen=True)
+class DefinitionView:
+    term: str
+    text: str
+    citation: str
+    url: str  # the defining passage in its document
 
 
 @dataclass(frozen=True)
 class HitView:
+    id: str
     document: str
     section: Markup
     path: str
@@ -121,13 +150,16 @@ class HitView:
     source_url: str
     citation: str
     metadata_only: bool
+    why: tuple[str, ...]
+    definitions: tuple[DefinitionView, ...]
 
 
-def hit_view(hit: Hit, q: str, mark: Callable[[str], str]) -> HitView:
+def hit_view(snap: Snapshot, hit: Hit, q: str, mark: Callable[..., str]) -> HitView:
     source, passage = hit.document.source, hit.passage
     anchor = passage.anchor if passage else ""
     query = f"?{urlencode({'q': q})}" if q else ""
     return HitView(
+        id=hit.id,
         document=source.citation,
         section=Markup(mark(passage.label if passage else source.short_title)),
         path=" › ".join(passage.path) if passage else "",
@@ -140,7 +172,36 @@ def hit_view(hit: Hit, q: str, mark: Callable[[str], str]) -> HitView:
         source_url=hit.document.url(passage),
         citation=hit.document.citation(passage),
         metadata_only=passage is None,
+        why=tuple(r.text for r in hit.explanation.reasons),
+        definitions=definitions_used(snap, hit.document, passage) if passage else (),
     )
+
+
+def definitions_used(
+    snap: Snapshot, document: Document, passage: Passage
+) -> tuple[DefinitionView, ...]:
+    """The instrument's own definitions of the terms the passage uses."""
+    return tuple(
+        definition_view(snap, d) for d in snap.searcher.glossary.used_in(document, passage)
+    )
+
+
+def definition_view(snap: Snapshot, definition: Definition) -> DefinitionView:
+    document, passage = snap.searcher.passage(definition.passage_id)
+    return DefinitionView(
+        term=definition.term,
+        text=definition.text,
+        citation=document.citation(passage),
+        url=passage_url(definition.source_id, definition.anchor),
+    )
+
+
+def passage_url(source_id: str, anchor: str | None, here: str | None = None) -> str:
+    """A passage in its document (``#anchor`` alone on that document's own page)."""
+    if here == source_id and anchor:
+        return f"#{anchor}"
+    url = url_for("pages.document_page", document_id=source_id)
+    return f"{url}#{anchor}" if anchor else url
 
 
 @dataclass(frozen=True)
@@ -237,32 +298,182 @@ def document_page(document_id: str) -> str:
     if document is None:
         abort(404, f"There is no document with the id “{document_id}”.")
     q = request.args.get("q", "")
-    try:
-        mark = snap.searcher.highlighter(q)
-    except QueryTimeout:  # the words cannot be read in time: the document, unmarked
-        mark = snap.searcher.highlighter("")
-    passages = [
-        {
-            "anchor": p.anchor,
-            "label": p.label,
-            "heading": Markup(mark(p.label)),  # escaped, only <mark> added
-            "path": " › ".join(p.path),
-            "text": Markup(mark(p.text)),  # escaped, only <mark> added
-            "note": p.note,
-            "citation": document.citation(p),
-            "url": document.url(p),
-        }
-        for p in document.passages
-    ]
+    mark = highlighter(snap, q)
     return render_template(
         "document.html",
         document=document,
         source=document.source,
         kind=KIND_LABELS[document.source.kind],
-        passages=passages,
+        passages=[
+            passage_view(snap, document, p, mark, here=document.id) for p in document.passages
+        ],
         q=q,
         metadata_only=document.status == STATUS_METADATA_ONLY,
         json_url=url_for("api.document", document_id=document_id),
+    )
+
+
+@blueprint.get("/passages/<passage_id>")
+def passage_page(passage_id: str) -> str:
+    snap = snapshot()
+    try:
+        document, passage = snap.searcher.passage(passage_id)
+    except KeyError:
+        abort(404, f"There is no passage with the id “{passage_id}”.")
+    q = request.args.get("q", "")
+    position = document.passages.index(passage)
+    neighbours = [
+        (label, document.passages[at])
+        for label, at in (("Previous", position - 1), ("Next", position + 1))
+        if 0 <= at < len(document.passages)
+    ]
+    return render_template(
+        "passage.html",
+        document=document,
+        source=document.source,
+        kind=KIND_LABELS[document.source.kind],
+        passage=passage_view(snap, document, passage, highlighter(snap, q)),
+        defines=[
+            definition_view(snap, d)
+            for d in snap.searcher.glossary.definitions
+            if d.passage_id == passage_id
+        ],
+        neighbours=[
+            (label, p.label, url_for("pages.passage_page", passage_id=document.passage_id(p)))
+            for label, p in neighbours
+        ],
+        q=q,
+        json_url=url_for("api.passage", passage_id=passage_id),
+    )
+
+
+def highlighter(snap: Snapshot, q: str) -> Callable[..., str]:
+    try:
+        return snap.searcher.highlighter(q)
+    except QueryTimeout:  # the words cannot be read in time: the text, unmarked
+        return snap.searcher.highlighter("")
+
+
+@dataclass(frozen=True)
+class PassageView:
+    id: str
+    anchor: str
+    label: str
+    heading: Markup  # escaped, only <mark> added
+    path: str
+    text: Markup  # escaped, only <mark> and links to what it refers to added
+    note: str | None
+    citation: str
+    url: str  # the canonical page at the passage's anchor
+    page_url: str  # the passage's own page
+    definitions: tuple[DefinitionView, ...]
+    cited_by: tuple[tuple[str, str], ...]  # (label, url) of the passages citing this one
+
+
+def passage_view(
+    snap: Snapshot,
+    document: Document,
+    passage: Passage,
+    mark: Callable[..., str],
+    here: str | None = None,
+) -> PassageView:
+    """A passage as the pages show it; ``here`` is the document whose page shows it."""
+    references = snap.searcher.references
+    passage_id = document.passage_id(passage)
+    links = [(r.start, r.end, reference_url(r, here)) for r in references.of(passage_id)]
+    return PassageView(
+        id=passage_id,
+        anchor=passage.anchor,
+        label=passage.label,
+        heading=Markup(mark(passage.label)),
+        path=" › ".join(passage.path),
+        text=Markup(mark(passage.text, links)),
+        note=passage.note,
+        citation=document.citation(passage),
+        url=document.url(passage),
+        page_url=url_for("pages.passage_page", passage_id=passage_id),
+        definitions=definitions_used(snap, document, passage),
+        cited_by=tuple(citing_link(snap, cited, here) for cited in references.citing(passage_id)),
+    )
+
+
+def reference_url(reference: Reference, here: str | None) -> str:
+    return passage_url(reference.source_id, reference.anchor, here)
+
+
+def citing_link(snap: Snapshot, passage_id: str, here: str | None) -> tuple[str, str]:
+    document, passage = snap.searcher.passage(passage_id)
+    label = passage.label if document.id == here else document.citation(passage)
+    return label, passage_url(document.id, passage.anchor, here)
+
+
+# Comparing and the brief ---------------------------------------------------------------
+
+
+@blueprint.get("/compare")
+def compare_page() -> str | tuple[str, int]:
+    snap = snapshot()
+    args = request.args
+    themes = library().vocabulary.themes.values()
+    q, theme = args.get("q", ""), args.get("theme", "")
+    if not q.strip() and not theme:
+        return render_template("compare.html", comparison=None, themes=themes, q=q, theme=theme)
+    try:
+        wanted = search_request(MultiDict({"q": q, "theme": theme}))
+        comparison = compare(snap, wanted)
+    except (BadParameter, InvalidRequest, QueryTimeout) as error:
+        return cannot_run(error), 400
+    mark = snap.searcher.highlighter(q, comparison.overall.marks)
+    columns = [
+        (column, [hit_view(snap, hit, q, mark) for hit in column.hits], more_url(column, q, theme))
+        for column in comparison.columns
+    ]
+    return render_template(
+        "compare.html",
+        comparison=comparison,
+        columns=columns,
+        per_column=PER_COLUMN,
+        themes=themes,
+        q=q,
+        theme=theme,
+        json_url=url_for("api.compare_endpoint", q=q or None, theme=theme or None),
+    )
+
+
+def more_url(column: Any, q: str, theme: str) -> str:
+    """The column's instrument (or sessions) searched alone: every match, not the best few."""
+    args = MultiDict([("q", q), ("theme", theme)])
+    return url_with(args, source=[d.id for d in column.documents])
+
+
+@blueprint.get("/brief")
+def brief_page() -> str:
+    snap = snapshot()
+    ids = values(request.args.to_dict(flat=False), "ids")
+    entries = []
+    for passage_id in ids:
+        try:
+            document, passage = snap.searcher.passage(passage_id)
+        except KeyError:
+            continue  # a pin from an older index: dropped, and said below
+        others = [i for i in ids if i != passage_id]
+        remove = (
+            url_for("pages.brief_page", ids=",".join(others))
+            if others
+            else url_for("pages.brief_page")
+        )
+        entries.append(
+            (passage_view(snap, document, passage, highlighter(snap, "")), document, remove)
+        )
+    missing = len(ids) - len(entries)
+    joined = ",".join(view.id for view, _, _ in entries)
+    return render_template(
+        "brief.html",
+        entries=entries,
+        missing=missing,
+        ids=joined,
+        markdown_url=url_for("api.brief", ids=joined, format="md") if entries else None,
+        json_url=url_for("api.brief", ids=joined) if entries else None,
     )
 
 

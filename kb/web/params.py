@@ -9,6 +9,8 @@ from werkzeug.datastructures import MultiDict
 from kb.search import SearchRequest
 from kb.search.request import DEFAULT_PER_PAGE
 
+MAX_BRIEF = 50  # passages in a brief
+MAX_EXPORT = 1_000  # hits in an export, all pages together
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
 _INTEGER = re.compile(r"^\d{1,9}$")
 _YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?$")
@@ -22,13 +24,15 @@ class BadParameter(ValueError):
         self.code, self.message = code, message
 
 
-def search_request(args: MultiDict[str, str]) -> SearchRequest:
-    """The search that the query string asks for; ApiError 400 for what cannot be read."""
-    params = args.to_dict(flat=False)
-    unknown = sorted(set(params) - set(SEARCH_PARAMETERS))
-    if unknown:
-        known = ", ".join(SEARCH_PARAMETERS)
-        raise BadParameter("unknown-parameter", f"unknown parameter {unknown[0]!r}; use {known}")
+def search_request(
+    args: MultiDict[str, str], known: tuple[str, ...] = SEARCH_PARAMETERS
+) -> SearchRequest:
+    """The search that the query string asks for; BadParameter for what cannot be read.
+
+    ``known`` are the parameters the caller accepts (the search's, or some of them with
+    its own); any other is refused, so that a misspelt filter never silently does nothing.
+    """
+    params = only(args, known)
     return SearchRequest(
         q=first(params, "q") or "",
         kinds=values(params, "kind"),
@@ -40,6 +44,26 @@ def search_request(args: MultiDict[str, str]) -> SearchRequest:
         per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
         sort=first(params, "sort") or "relevance",
     )
+
+
+def only(args: MultiDict[str, str], known: tuple[str, ...]) -> dict[str, list[str]]:
+    """The parameters as lists of values; BadParameter naming the first unknown one."""
+    params = args.to_dict(flat=False)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        names = ", ".join(known)
+        raise BadParameter("unknown-parameter", f"unknown parameter {unknown[0]!r}; use {names}")
+    return params
+
+
+def choice(params: dict[str, list[str]], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first is the default)."""
+    value = first(params, name) or choices[0]
+    if value not in choices:
+        raise BadParameter(
+            "invalid-parameter", f"{name}: one of {', '.join(choices)}, not {value!r}"
+        )
+    return value
 
 
 def first(params: dict[str, list[str]], name: str) -> str | None:

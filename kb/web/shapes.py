@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from typing import Any
 
 from kb.models import Document, Passage
 from kb.search import Hit, SearchResult
+from kb.search.compare import Comparison
+from kb.search.definitions import Definition
 from kb.search.themes import Vocabulary
 
 
@@ -70,6 +73,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "score": hit.score,
         "snippet": hit.snippet,
         "matched_terms": list(hit.matched_terms),
+        "explanation": hit.explanation.to_json(),
         "text_available": bool(passage and passage.text_available),
     }
 
@@ -96,6 +100,66 @@ def search_json(result: SearchResult, next_url: str | None) -> dict[str, Any]:
         "results": [hit_json(h) for h in result.hits],
         "facets": result.facets,
         "next_url": next_url,
+    }
+
+
+def compare_json(comparison: Comparison) -> dict[str, Any]:
+    overall, request = comparison.overall, comparison.request
+    return {
+        "ok": True,
+        "query": {
+            "q": request.q,
+            "theme": request.theme,
+            "read_as": overall.read_as,
+            "notes": list(overall.notes),
+            "searched_instead": overall.searched_instead,
+        },
+        "total": overall.total,
+        "columns": [
+            {
+                "key": column.key,
+                "source": column.source,
+                "document": column.title,
+                "short_title": column.short_title,
+                "sources": [d.id for d in column.documents],
+                "total": column.total,
+                "passages": [hit_json(h) for h in column.hits],
+            }
+            for column in comparison.columns
+        ],
+        "not_held": [
+            {"source": d.id, "document": d.source.title, "url": d.source.url}
+            for d in comparison.not_held
+        ],
+    }
+
+
+def brief_entry_json(document: Document, passage: Passage) -> dict[str, Any]:
+    """A passage as a brief cites it: where to find it, when it was read, how to check it."""
+    return {
+        "id": document.passage_id(passage),
+        "citation": document.citation(passage),
+        "url": document.url(passage),
+        "document": document.source.title,
+        "section": passage.label,
+        "path": list(passage.path),
+        "text": passage.text,
+        "text_available": passage.text_available,
+        "retrieved_at": document.retrieved_at,
+        "text_sha256": hashlib.sha256(passage.text.encode("utf-8")).hexdigest(),
+        "source_sha256": document.sha256,
+    }
+
+
+def definition_json(documents: dict[str, Document], definition: Definition) -> dict[str, Any]:
+    document = documents[definition.source_id]
+    passage = next(p for p in document.passages if p.anchor == definition.anchor)
+    return {
+        "term": definition.term,
+        "text": definition.text,
+        "passage": definition.passage_id,
+        "citation": document.citation(passage),
+        "url": document.url(passage),
     }
 
 

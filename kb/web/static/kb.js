@@ -56,3 +56,89 @@
   setUpCopyButtons();
   setUpShortcuts();
 })();
+
+// The brief: passages pinned on any page, kept in this browser (localStorage), gathered at
+// /brief?ids=... which the server renders; without JavaScript that page works from its URL.
+(function () {
+  "use strict";
+  var KEY = "kb.brief";
+
+  function load() {
+    try {
+      var ids = JSON.parse(window.localStorage.getItem(KEY) || "[]");
+      return Array.isArray(ids) ? ids.filter(function (id) { return typeof id === "string"; }) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function save(ids) {
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify(ids));
+    } catch (error) { /* storage refused (private mode): pins last for this page only */ }
+    refresh(ids);
+  }
+
+  function briefUrl(ids) {
+    return "/brief" + (ids.length ? "?ids=" + ids.map(encodeURIComponent).join(",") : "");
+  }
+
+  function refresh(ids) {
+    document.querySelectorAll("[data-brief-link]").forEach(function (link) {
+      link.href = briefUrl(ids);
+      link.textContent = ids.length ? "Brief (" + ids.length + ")" : "Brief";
+    });
+    document.querySelectorAll("button[data-pin]").forEach(function (button) {
+      var pinned = ids.indexOf(button.getAttribute("data-pin")) >= 0;
+      button.setAttribute("aria-pressed", pinned ? "true" : "false");
+      button.textContent = pinned ? "In the brief ✓" : "Add to brief";
+    });
+  }
+
+  function setUpPins() {
+    document.querySelectorAll("button[data-pin]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var id = button.getAttribute("data-pin");
+        var ids = load();
+        var at = ids.indexOf(id);
+        if (at >= 0) { ids.splice(at, 1); } else { ids.push(id); }
+        save(ids);
+      });
+    });
+  }
+
+  function setUpBriefPage() {
+    var brief = document.querySelector("[data-brief]");
+    if (!brief) { return; }
+    var shown = brief.getAttribute("data-brief");
+    var stored = load();
+    if (!shown && stored.length) {  // /brief without ids: the pins kept in this browser
+      window.location.replace(briefUrl(stored));
+      return;
+    }
+    if (shown) { save(shown.split(",")); }  // the brief on screen is the brief
+    document.querySelectorAll("a[data-remove]").forEach(function (link) {
+      link.addEventListener("click", function () {
+        save(load().filter(function (id) { return id !== link.getAttribute("data-remove"); }));
+      });
+    });
+    var print = brief.querySelector("button.print");
+    if (print) {
+      print.hidden = false;
+      print.addEventListener("click", function () { window.print(); });
+    }
+    var clear = brief.querySelector("button.clear-brief");
+    if (clear) {
+      clear.hidden = false;
+      clear.addEventListener("click", function () {
+        save([]);
+        window.location.assign("/brief");
+      });
+    }
+  }
+
+  setUpPins();
+  setUpBriefPage();
+  refresh(load());
+})();

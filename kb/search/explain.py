@@ -1,0 +1,198 @@
+"""Why a passage matched, in plain words: which of the query's terms it holds and how.
+
+A term may match as typed ("safeguards"), through stemming (the text says
+"safeguard"), through a synonym of the themes vocabulary ("MLA" found as "mutual
+assistance", naming the theme), or as an expansion of a prefix ("data*" found as
+"database"). A theme filter adds the theme's phrases the passage holds; an article
+or an instrument named in the query, or a definition of the term asked for, says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from typing import Any
+
+from kb.search.matching import Concept, Prefixed
+from kb.search.snippets import AnalysedText
+from kb.search.terms import fold, stems, words
+
+# Where a passage's words are, in the order a reason names them.
+FIELD_NAMES = {
+    "heading": "the heading",
+    "text": "the text",
+    "path": "the headings above it",
+    "title": "the document's title",
+    "speakers": "the speakers",
+}
+HOWS = ("exact", "stemming", "synonym", "prefix", "theme", "definition", "article", "name")
+MAX_WORDS = 4  # matched words named per reason
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One way the passage answers the query."""
+
+    how: str  # one of HOWS
+    query: str  # what the query asked for: a typed word or phrase, a theme, an article
+    matched: tuple[str, ...] = ()  # the passage's words that answered it
+    where: tuple[str, ...] = ()  # keys of FIELD_NAMES
+    theme: str | None = None  # the theme a synonym or a theme phrase belongs to
+
+    @property
+    def text(self) -> str:
+        found = _listed(f"“{w}”" for w in self.matched)
+        place = f"in {_listed(FIELD_NAMES[w] for w in self.where)}" if self.where else ""
+        theme = f" (theme {self.theme})" if self.theme else ""
+        if self.how == "exact":
+            return f"{found} {place}"
+        if self.how == "stemming":
+            return f"{found} {place}, a form of “{self.query}”"
+        if self.how == "synonym":
+            return f"{found} {place}, a synonym of “{self.query}”{theme}"
+        if self.how == "prefix":
+            return f"{found} {place}, matching “{self.query}”"
+        if self.how == "theme":
+            return f"theme {self.query}: {found} {place}"
+        if self.how == "definition":
+            return f"defines “{self.query}”"
+        if self.how == "article":
+            return f"{self.query} is named in the query"
+        return f"part of {self.query}, named in the query"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "how": self.how,
+            "query": self.query,
+            "matched": list(self.matched),
+            "where": list(self.where),
+            "theme": self.theme,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """The reasons in one line; empty when nothing was asked (browsing)."""
+        text = "; ".join(r.text for r in self.reasons)
+        return text[:1].upper() + text[1:]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"summary": self.summary, "reasons": [r.to_json() for r in self.reasons]}
+
+
+@dataclass
+class Clues:
+    """What the search knows beyond the query's terms, for one passage."""
+
+    theme: str | None = None  # the theme filter's label
+    theme_phrases: tuple[tuple[str, ...], ...] = ()
+    defines: str | None = None  # the term the passage defines, when one was asked for
+    articles: tuple[str, ...] = ()  # "Article 32", when the passage is the article named
+    named: str | None = None  # the instrument the passage belongs to, when named
+    synonym_themes: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+
+ConceptReasons = Callable[[Concept | Prefixed], tuple["Reason", ...]]
+
+
+def explain(
+    fields: dict[str, AnalysedText],
+    concepts: Iterable[Concept | Prefixed],
+    clues: Clues,
+    reasons_for: ConceptReasons | None = None,
+) -> Explanation:
+    """The reasons, in the order: the query's terms, the theme, definition, article, name.
+
+    ``reasons_for`` gives a concept's reasons (by default :func:`concept_reasons` on
+    ``fields``); the searcher passes a cached one, since queries share their words.
+    """
+    if reasons_for is None:
+        reasons_for = partial(concept_reasons, fields, synonym_themes=clues.synonym_themes)
+    reasons: list[Reason] = []
+    for concept in concepts:
+        reasons += reasons_for(concept)
+    if clues.theme and clues.theme_phrases:
+        matched, where = _found(fields, clues.theme_phrases, ("heading", "text"))
+        if matched:
+            reasons.append(Reason("theme", clues.theme, tuple(matched), where))
+    if clues.defines:
+        reasons.append(Reason("definition", clues.defines))
+    reasons += [Reason("article", article) for article in clues.articles]
+    if clues.named:
+        reasons.append(Reason("name", clues.named))
+    return Explanation(tuple(reasons))
+
+
+def concept_reasons(
+    fields: dict[str, AnalysedText],
+    concept: Concept | Prefixed,
+    synonym_themes: dict[tuple[str, ...], str],
+) -> tuple[Reason, ...]:
+    """How the passage (its ``fields``) holds one concept of the query, if it does."""
+    if isinstance(concept, Prefixed):
+        matched, where = _found(fields, [(t,) for t in concept.expansion])
+        return (Reason("prefix", concept.render(), tuple(matched), where),) if matched else ()
+    typed, typed_words = stems(concept.label), _folded(concept.label)
+    found: dict[str, tuple[list[str], list[str]]] = {}  # how: (matched, where)
+    for alternative in concept.alternatives:
+        for name, analysed in fields.items():
+            if alternative[0] not in analysed.where:
+                continue
+            for word in analysed.occurrences(alternative):
+                if alternative != typed:
+                    how = "synonym"
+                else:
+                    how = "exact" if _folded(word) == typed_words else "stemming"
+                matched, where = found.setdefault(how, ([], []))
+                if word not in matched:
+                    matched.append(word)
+                if name not in where:
+                    where.append(name)
+    theme = synonym_themes.get(concept.alternatives[0]) if concept.alternatives else None
+    return tuple(
+        Reason(
+            how,
+            concept.label.strip('"'),
+            tuple(found[how][0][:MAX_WORDS]),
+            tuple(found[how][1]),
+            theme if how == "synonym" else None,
+        )
+        for how in HOWS
+        if how in found
+    )
+
+
+def _found(
+    fields: dict[str, AnalysedText],
+    marks: Iterable[tuple[str, ...]],
+    names: tuple[str, ...] | None = None,
+) -> tuple[list[str], tuple[str, ...]]:
+    matched: dict[str, None] = {}
+    where: dict[str, None] = {}
+    for mark in marks:
+        for name, analysed in fields.items():
+            if names and name not in names:
+                continue
+            for word in analysed.occurrences(mark):
+                matched[word] = None
+                where[name] = None
+    ordered = tuple(n for n in FIELD_NAMES if n in where)
+    return list(matched)[:MAX_WORDS], ordered
+
+
+@lru_cache(maxsize=50_000)
+def _folded(text: str) -> tuple[str, ...]:
+    return tuple(fold(w) for w in words(text))
+
+
+def _listed(items: Iterable[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -212,12 +212,13 @@ def passage(passage_id: str) -> Response:
         "next": ids[position + 1] if position + 1 < len(ids) else None,
         "document": document_json(document, passages=False),
         "defines": [
-            definition_json(snap.documents, d)
+            definition_json(d, document, here)
             for d in searcher.glossary.definitions
             if d.passage_id == passage_id
         ],
         "definitions": [
-            definition_json(snap.documents, d) for d in searcher.glossary.used_in(document, here)
+            definition_json(d, *searcher.passage(d.passage_id))
+            for d in searcher.glossary.used_in(document, here)
         ],
         "references": [
             {"text": r.text, "start": r.start, "end": r.end, "target": r.target}

@@ -28,10 +28,10 @@ from kb.search import (
     Snapshot,
     search,
 )
-from kb.search.compare import PER_COLUMN, compare
+from kb.search.compare import PER_COLUMN, Column, compare
 from kb.search.definitions import Definition
 from kb.search.references import Reference
-from kb.web.params import BadParameter, search_request, values
+from kb.web.params import MAX_BRIEF, BadParameter, search_request, values
 
 blueprint = Blueprint("pages", __name__)
 
@@ -440,16 +440,17 @@ def compare_page() -> str | tuple[str, int]:
     )
 
 
-def more_url(column: Any, q: str, theme: str) -> str:
+def more_url(column: Column, q: str, theme: str) -> str:
     """The column's instrument (or sessions) searched alone: every match, not the best few."""
-    args = MultiDict([("q", q), ("theme", theme)])
+    args = MultiDict([(name, value) for name, value in (("q", q), ("theme", theme)) if value])
     return url_with(args, source=[d.id for d in column.documents])
 
 
 @blueprint.get("/brief")
 def brief_page() -> str:
     snap = snapshot()
-    ids = values(request.args.to_dict(flat=False), "ids")
+    asked = values(request.args.to_dict(flat=False), "ids")
+    ids = asked[:MAX_BRIEF]
     entries = []
     for passage_id in ids:
         try:
@@ -465,12 +466,13 @@ def brief_page() -> str:
         entries.append(
             (passage_view(snap, document, passage, highlighter(snap, "")), document, remove)
         )
-    missing = len(ids) - len(entries)
+    missing = len(asked) - len(entries)
     joined = ",".join(view.id for view, _, _ in entries)
     return render_template(
         "brief.html",
         entries=entries,
         missing=missing,
+        max_brief=MAX_BRIEF,
         ids=joined,
         markdown_url=url_for("api.brief", ids=joined, format="md") if entries else None,
         json_url=url_for("api.brief", ids=joined) if entries else None,

@@ -151,9 +151,8 @@ def brief_entry_json(document: Document, passage: Passage) -> dict[str, Any]:
     }
 
 
-def definition_json(documents: dict[str, Document], definition: Definition) -> dict[str, Any]:
-    document = documents[definition.source_id]
-    passage = next(p for p in document.passages if p.anchor == definition.anchor)
+def definition_json(definition: Definition, document: Document, passage: Passage) -> dict[str, Any]:
+    """A definition, with the passage (of ``document``) that makes it."""
     return {
         "term": definition.term,
         "text": definition.text,

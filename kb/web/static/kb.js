@@ -112,12 +112,13 @@
     var brief = document.querySelector("[data-brief]");
     if (!brief) { return; }
     var shown = brief.getAttribute("data-brief");
+    var asked = new URLSearchParams(window.location.search).has("ids");
     var stored = load();
-    if (!shown && stored.length) {  // /brief without ids: the pins kept in this browser
+    if (!asked && stored.length) {  // /brief without ids: the pins kept in this browser
       window.location.replace(briefUrl(stored));
       return;
     }
-    if (shown) { save(shown.split(",")); }  // the brief on screen is the brief
+    if (asked) { save(shown ? shown.split(",") : []); }  // the brief on screen is the brief
     document.querySelectorAll("a[data-remove]").forEach(function (link) {
       link.addEventListener("click", function () {
         save(load().filter(function (id) { return id !== link.getAttribute("data-remove"); }));

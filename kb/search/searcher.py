@@ -129,7 +129,7 @@ class Searcher:
         self.aliases = self._aliases()
         self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(4_000)
         self._titles: LRU[str, AnalysedText] = LRU(1_000)
-        self._reasons: LRU[tuple[int, Concept | Prefixed], tuple[Reason, ...]] = LRU(20_000)
+        self._reasons: LRU[tuple[int, Concept | Prefixed], tuple[Reason, ...]] = LRU(5_000)
         # Bounded so that a worker stays well under 150 MB on the mirror corpus.
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(12_000)
         self._results: LRU[SearchRequest, SearchResult] = LRU(256)
@@ -543,9 +543,18 @@ class Searcher:
             (docnum, present, request.snippets),
             lambda: _mark(label, text, set(present), request.snippets),
         )
-        why = self._explain(docnum, fields, reading, request)
         hit_id = self.columns.ids[docnum]
+        if request.snippets and _at(reading.defined, docnum):
+            shown = self._definition_snippet(hit_id, reading)
+        why = self._explain(docnum, fields, reading, request)
         return Hit(hit_id, document, passage, round(score, 4), shown, matched, why)
+
+    def _definition_snippet(self, passage_id: str, reading: _Reading) -> str:
+        """The snippet of a definition asked for: its own clause, not the whole article's."""
+        term = reading.defined_term or ""
+        clause = next(d.text for d in self.glossary.defining(term) if d.passage_id == passage_id)
+        analysed = AnalysedText.of(clause)
+        return snippet(analysed, analysed.positions(reading.marked))
 
     def _fields(self, docnum: int) -> dict[str, AnalysedText]:
         """A passage's words by field, analysed once: for snippets and explanations."""

@@ -24,6 +24,7 @@ FIELD_NAMES = {
     "text": "the text",
     "path": "the headings above it",
     "title": "the document's title",
+    "people": "the document's people",
     "speakers": "the speakers",
 }
 HOWS = ("exact", "stemming", "synonym", "prefix", "theme", "definition", "article", "name")
@@ -116,9 +117,9 @@ def explain(
         reasons_for = partial(concept_reasons, fields, synonym_themes=clues.synonym_themes)
     reasons: list[Reason] = []
     for concept in concepts:
-        reasons += reasons_for(concept)
+        reasons += (r for r in reasons_for(concept) if not _said(r, reasons))
     if clues.theme and clues.theme_phrases:
-        matched, where = _found(fields, clues.theme_phrases, ("heading", "text"))
+        matched, where = _found(fields, clues.theme_phrases)
         if matched:
             reasons.append(Reason("theme", clues.theme, tuple(matched), where))
     if clues.defines:
@@ -160,7 +161,7 @@ def concept_reasons(
             how,
             concept.label.strip('"'),
             tuple(found[how][0][:MAX_WORDS]),
-            tuple(found[how][1]),
+            tuple(n for n in FIELD_NAMES if n in found[how][1]),
             theme if how == "synonym" else None,
         )
         for how in HOWS
@@ -169,21 +170,27 @@ def concept_reasons(
 
 
 def _found(
-    fields: dict[str, AnalysedText],
-    marks: Iterable[tuple[str, ...]],
-    names: tuple[str, ...] | None = None,
+    fields: dict[str, AnalysedText], marks: Iterable[tuple[str, ...]]
 ) -> tuple[list[str], tuple[str, ...]]:
     matched: dict[str, None] = {}
     where: dict[str, None] = {}
     for mark in marks:
         for name, analysed in fields.items():
-            if names and name not in names:
-                continue
             for word in analysed.occurrences(mark):
                 matched[word] = None
                 where[name] = None
     ordered = tuple(n for n in FIELD_NAMES if n in where)
     return list(matched)[:MAX_WORDS], ordered
+
+
+def _said(reason: Reason, before: list[Reason]) -> bool:
+    """Whether every word ``reason`` found was already found within a phrase before it.
+
+    A query read word by word after its phrase ("mutual legal assistance", then
+    "mutual", "legal" ...) need not say again what the phrase said.
+    """
+    earlier = {w for r in before for phrase in r.matched if " " in phrase for w in phrase.split()}
+    return bool(earlier) and all(word in earlier for word in reason.matched)
 
 
 @lru_cache(maxsize=50_000)

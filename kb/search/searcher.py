@@ -128,7 +128,7 @@ class Searcher:
         self.articles = self._articles()
         self.aliases = self._aliases()
         self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(4_000)
-        self._titles: LRU[str, AnalysedText] = LRU(1_000)
+        self._document_fields: LRU[str, dict[str, AnalysedText]] = LRU(1_000)
         self._reasons: LRU[tuple[int, Concept | Prefixed], tuple[Reason, ...]] = LRU(5_000)
         # Bounded so that a worker stays well under 150 MB on the mirror corpus.
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(12_000)
@@ -561,17 +561,16 @@ class Searcher:
 
         def analyse() -> dict[str, AnalysedText]:
             document, passage = self.records[docnum]
-            source = document.source
-            title = self._titles.get_or_make(
-                source.id, lambda: AnalysedText.of(" · ".join((source.title, *source.aliases)))
+            shared = self._document_fields.get_or_make(
+                document.id, lambda: _document_fields(document)
             )
             if passage is None:
-                return {"title": title}
+                return shared
             return {
                 "heading": AnalysedText.of(passage.label),
                 "text": AnalysedText.of(passage.text),
                 "path": AnalysedText.of(" › ".join(passage.path)),
-                "title": title,
+                **shared,
                 "speakers": AnalysedText.of(", ".join(passage.speakers)),
             }
 
@@ -687,6 +686,15 @@ class Searcher:
 
 
 _MarkKey = tuple[int, frozenset[tuple[str, ...]], bool]  # passage, marks it holds, snippets
+
+
+def _document_fields(document: Document) -> dict[str, AnalysedText]:
+    """What every passage of a document is also found by: its names and its people."""
+    source = document.source
+    return {
+        "title": AnalysedText.of(" · ".join((source.title, *source.aliases))),
+        "people": AnalysedText.of(" ; ".join(p.name for p in document.people)),
+    }
 
 
 def _at(mask: np.ndarray | None, docnum: int) -> bool:

@@ -301,3 +301,64 @@ def library(tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary) ->
 @pytest.fixture(scope="module")
 def snapshot(library: Library) -> Snapshot:
     return library.snapshot()
+
+
+# --- a second world: instruments that define their terms ------------------------------------
+#
+# Kept apart from the corpus above so that its passages stay as they are. The "Tide
+# Charter" defines "tide table", "harbour master" and, in brackets, "port warden" in its
+# Article 1, then uses "tide table" more often in Article 2 (which a plain ranking puts
+# first); the "Reef Protocol" defines "tide table" again with another verb and quotes.
+
+CHARTER, REEF = "tide-charter", "reef-protocol"
+CHARTER_DEFINITIONS = (
+    "For the purposes of this Charter:\n\n"
+    'a) "tide table" means a list of the hours of high and low water at a pier;\n\n'
+    'b) "harbour master" means the officer who keeps the records of a port '
+    '("port warden").'
+)
+
+
+def tide_charter() -> Document:
+    source = make_source(
+        CHARTER,
+        title="Charter on Tide Tables",
+        short_title="Tide Charter",
+        year=2005,
+    )
+    passages = [
+        _article(1, "Use of terms", CHARTER_DEFINITIONS),
+        _article(
+            2,
+            "Tide tables",
+            "Each port shall publish its tide table. A tide table shall be posted at the "
+            "pier, and every tide table shall be renewed yearly.",
+        ),
+        _article(3, "Harbour masters", "The harbour master shall check the tide table at dawn."),
+        _article(4, "Tables of tides", "Old tables of tides are kept in the archive."),
+    ]
+    return Document(source, STATUS_TEXT, passages)
+
+
+def reef_protocol() -> Document:
+    source = make_source(
+        REEF,
+        title="Protocol on Reef Markers",
+        short_title="Reef Protocol",
+        year=2010,
+    )
+    passages = [
+        _article(1, "Terms", "In this Protocol the term “tide table” shall include any almanac."),
+        _article(2, "Markers", "Markers shall be checked against the tide table."),
+    ]
+    return Document(source, STATUS_TEXT, passages)
+
+
+@pytest.fixture(scope="module")
+def definitions_snapshot(
+    tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary
+) -> Snapshot:
+    """The Tide Charter and the Reef Protocol, published with the invented themes."""
+    root = tmp_path_factory.mktemp("definitions")
+    write_generation(root, [tide_charter(), reef_protocol()])
+    return Library(root, vocabulary).snapshot()

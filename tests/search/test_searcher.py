@@ -24,14 +24,16 @@ from kb.search import (
 from kb.search.matching import MAX_PREFIX_TERMS
 from kb.search.query import MAX_QUERY_CHARS, MAX_TERMS
 from kb.search.request import MAX_DEPTH, MAX_PER_PAGE
-from kb.search.themes import Vocabulary
+from kb.search.themes import Vocabulary, load_themes
 from tests.factories import make_source
 from tests.search.conftest import (
+    CHARTER,
     DECLARATION,
     HARBOUR,
     KINDS,
     LANTERN,
     PROPOSAL,
+    REEF,
     SOURCE_IDS,
     TRANSCRIPT,
     YEARS,
@@ -953,3 +955,222 @@ def test_the_fixture_corpus(documents: dict[str, Document]) -> None:
     assert tuple(documents) == SOURCE_IDS
     assert {d: documents[d].source.kind for d in documents} == KINDS
     assert {d: documents[d].source.year for d in documents} == YEARS
+
+
+# --- defined terms: their definitions first -----------------------------------------------------
+
+DEFINED_FIRST = "“tide table” is a defined term: its definitions come first"
+TIDE_DEFINITIONS = {f"{CHARTER}.art-1", f"{REEF}.art-1"}
+
+
+def test_a_defined_term_lists_its_definitions_first(definitions_snapshot: Snapshot) -> None:
+    result = everything(definitions_snapshot, "tide table")
+    assert set(ids(result)[:2]) == TIDE_DEFINITIONS
+    assert DEFINED_FIRST in result.notes
+    assert result.total == 6
+    # first by being definitions, not by their scores: Article 2 uses the term more
+    scores = {hit.id: hit.score for hit in result.hits}
+    assert max(scores[i] for i in TIDE_DEFINITIONS) < scores[f"{CHARTER}.art-2"]
+    assert ids(result)[2] == f"{CHARTER}.art-2"
+
+
+def test_the_note_names_the_term_as_the_instrument_writes_it(
+    definitions_snapshot: Snapshot,
+) -> None:
+    result = everything(definitions_snapshot, "Tide Tables")
+    assert set(ids(result)[:2]) == TIDE_DEFINITIONS
+    assert DEFINED_FIRST in result.notes
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "definition of tide table",
+        "tide table definition",
+        "what is a tide table",
+        "define tide table",
+    ],
+)
+def test_asking_for_a_definition(definitions_snapshot: Snapshot, q: str) -> None:
+    result = everything(definitions_snapshot, q)
+    assert set(ids(result)[:2]) == TIDE_DEFINITIONS
+    assert DEFINED_FIRST in result.notes
+
+
+def test_a_quoted_phrase_of_the_term(definitions_snapshot: Snapshot) -> None:
+    result = everything(definitions_snapshot, '"tide table"')
+    assert result.mode == "boolean"
+    assert set(ids(result)[:2]) == TIDE_DEFINITIONS
+    assert DEFINED_FIRST in result.notes
+
+
+@pytest.mark.parametrize(
+    ("q", "term"),
+    [
+        ("harbour master", "harbour master"),
+        ("meaning of harbour master", "harbour master"),
+        ("port warden", "port warden"),  # named in brackets inside another definition
+    ],
+)
+def test_other_defined_terms(definitions_snapshot: Snapshot, q: str, term: str) -> None:
+    result = everything(definitions_snapshot, q)
+    assert ids(result)[0] == f"{CHARTER}.art-1"
+    assert f"{REEF}.art-1" not in ids(result)
+    assert f"“{term}” is a defined term: its definitions come first" in result.notes
+
+
+def test_definitions_first_within_the_filters(definitions_snapshot: Snapshot) -> None:
+    result = everything(definitions_snapshot, "tide table", sources=(REEF,))
+    assert ids(result) == [f"{REEF}.art-1", f"{REEF}.art-2"]
+    assert result.facets["source"] == {CHARTER: 4, REEF: 2}
+
+
+def test_a_word_of_a_defined_term_is_not_the_term(definitions_snapshot: Snapshot) -> None:
+    result = everything(definitions_snapshot, "tide")
+    assert not any("defined term" in note for note in result.notes)
+    assert ids(result)[0] == f"{CHARTER}.art-2"
+
+
+def test_a_defined_term_among_operators_is_searched_as_asked(
+    definitions_snapshot: Snapshot,
+) -> None:
+    result = everything(definitions_snapshot, "tide table OR markers")
+    assert not any("defined term" in note for note in result.notes)
+    assert ids(result)[0] == f"{CHARTER}.art-2"
+
+
+def test_without_quotes_a_word_followed_by_means_is_no_definition(snapshot: Snapshot) -> None:
+    # Lantern Convention Article 1: "a lantern means any lamp kept on a tower"
+    result = everything(snapshot, "lantern")
+    assert not any("defined term" in note for note in result.notes)
+    assert result.notes == ()
+
+
+# --- phrases of several words, word by word when few passages hold them ---------------------------
+
+RELIEF = "relief-accord"
+RELIEF_THEMES = """
+version = 1
+
+[[theme]]
+id = "relief"
+label = "Relief between towers"
+description = "Towers helping each other."
+synonyms = [["mutual legal assistance", "MLA"], ["assistance", "aid"]]
+
+[[theme]]
+id = "weather"
+label = "Weather"
+description = "Storms and the warnings of them."
+synonyms = [["storm warning", "gale warning"]]
+"""
+
+
+@pytest.fixture(scope="module")
+def relief_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """An accord whose passages hold a synonym phrase whole, or only a word of it."""
+    root = tmp_path_factory.mktemp("relief")
+    themes = root / "themes.toml"
+    themes.write_text(RELIEF_THEMES, encoding="utf-8")
+    source = make_source(RELIEF, title="Accord on Tower Relief", short_title="Relief Accord")
+    texts = [
+        ("Cooperation", "Towers shall afford one another mutual legal assistance in storms."),
+        ("Requests", "Requests for MLA pass through the senior keeper."),
+        ("Help", "A keeper may ask a neighbouring tower for aid."),
+        ("Disputes", "Legal disputes are settled by the elders."),
+        ("Oil", "Lamp oil is stored below the stairs."),
+        ("Storms", "A storm warning is raised on the mast."),
+        ("Gales", "A gale warning is rung on the bell."),
+        ("Flags", "The flag shows a storm warning by day."),
+        ("Notices", "Every warning is written in the logbook."),
+    ]
+    passages = [
+        Passage(f"art-{n}", f"Article {n} – {label}", text)
+        for n, (label, text) in enumerate(texts, 1)
+    ]
+    write_generation(root / "index", [Document(source, STATUS_TEXT, passages)])
+    return Library(root / "index", load_themes(themes)).snapshot()
+
+
+def test_few_passages_with_a_phrase_its_words_are_searched_too(relief_snapshot: Snapshot) -> None:
+    result = everything(relief_snapshot, "mutual legal assistance")
+    assert result.mode == "any"
+    assert result.read_as == (
+        '("mutual legal assistance" OR MLA) OR mutual OR legal OR (assistance OR aid)'
+    )
+    # the phrase and its abbreviation first, then a word of it ("legal"), or a synonym
+    # of a word of it ("aid" for "assistance")
+    assert set(ids(result)[:2]) == {f"{RELIEF}.art-1", f"{RELIEF}.art-2"}
+    assert set(ids(result)[2:]) == {f"{RELIEF}.art-3", f"{RELIEF}.art-4"}
+    assert result.total == 4
+    assert result.notes == ("few passages have all the words; passages with some of them follow",)
+
+
+def test_a_word_found_by_its_own_synonym_is_explained_and_marked(
+    relief_snapshot: Snapshot,
+) -> None:
+    result = everything(relief_snapshot, "mutual legal assistance")
+    aid = next(hit for hit in result.hits if hit.id == f"{RELIEF}.art-3")
+    assert aid.explanation.summary == (
+        "“aid” in the text, a synonym of “assistance” (theme Relief between towers)"
+    )
+    assert "<mark>aid</mark>" in aid.snippet
+    legal = next(hit for hit in result.hits if hit.id == f"{RELIEF}.art-4")
+    assert legal.explanation.summary == "“legal” in the text"
+    assert legal.snippet.startswith("<mark>Legal</mark> disputes")
+
+
+def test_passages_with_the_whole_phrase_outrank_those_with_its_words(
+    relief_snapshot: Snapshot,
+) -> None:
+    # Article 2 says only "MLA", a single word; Article 4 says "legal" (a word typed)
+    result = everything(relief_snapshot, "mutual legal assistance")
+    position = {hit_id: i for i, hit_id in enumerate(ids(result))}
+    assert position[f"{RELIEF}.art-2"] < position[f"{RELIEF}.art-4"]
+
+
+def test_enough_passages_with_the_phrase_no_words_apart(relief_snapshot: Snapshot) -> None:
+    result = everything(relief_snapshot, "storm warning")
+    assert result.mode == "all"
+    assert result.read_as == '("storm warning" OR "gale warning")'
+    assert set(ids(result)) == {f"{RELIEF}.art-6", f"{RELIEF}.art-7", f"{RELIEF}.art-8"}
+    assert f"{RELIEF}.art-9" not in ids(result)  # "warning" alone is not enough
+
+
+def test_a_quoted_phrase_is_never_taken_apart(relief_snapshot: Snapshot) -> None:
+    result = everything(relief_snapshot, '"mutual legal assistance"')
+    assert ids(result) == [f"{RELIEF}.art-1"]
+
+
+def test_words_of_a_phrase_synonym_in_any_mode(snapshot: Snapshot) -> None:
+    result = everything(snapshot, "mutual assistance")
+    assert result.mode == "any"
+    assert result.read_as == (
+        '("mutual legal assistance" OR "mutual assistance" OR MLA) OR mutual OR assistance'
+    )
+    assert set(ids(result)) == {f"{LANTERN}.art-4", f"{TRANSCRIPT}.turns-1"}
+
+
+def test_words_of_a_phrase_with_their_synonyms_after_other_words(snapshot: Snapshot) -> None:
+    # "cross-border" is one word: nothing to take apart, "pilots" stays as it is
+    result = everything(snapshot, "cross-border pilots")
+    assert result.mode == "any"
+    assert result.read_as == '("cross-border" OR "trans-border" OR transborder) OR pilots'
+
+
+# --- one passage by its id ---------------------------------------------------------------------
+
+
+def test_passage_by_id(snapshot: Snapshot) -> None:
+    document, passage = snapshot.searcher.passage(f"{LANTERN}.art-5")
+    assert document.id == LANTERN
+    assert passage.anchor == "art-5"
+    assert passage.label == "Article 5 – Lights beyond the line"
+
+
+@pytest.mark.parametrize(
+    "passage_id", [f"{LANTERN}.art-99", "nowhere.art-1", f"{DECLARATION}.about", ""]
+)
+def test_passage_not_there(snapshot: Snapshot, passage_id: str) -> None:
+    with pytest.raises(KeyError):
+        snapshot.searcher.passage(passage_id)

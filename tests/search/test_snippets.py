@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,9 +16,10 @@ from kb.search.snippets import (
     LEAD_CHARS,
     MAX_FRAGMENTS,
     AnalysedText,
+    highlight,
     snippet,
 )
-from kb.search.terms import stem
+from kb.search.terms import stem, stems
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -240,3 +242,185 @@ def test_snippets_are_safe_html_made_of_the_text(text: str, terms: set[str]) -> 
         assert "<mark>" not in result
     for part in html.unescape(bare).split(ELLIPSIS):
         assert part.strip() in text
+
+
+# --- occurrences: the words a mark matches, as written ---------------------------------------
+
+
+def test_occurrences_of_a_term_are_the_words_lower_cased_each_once() -> None:
+    analysed = AnalysedText.of("Keepers keep. The KEEPERS, a keeper and keepers.")
+    assert analysed.occurrences(("keeper",)) == ["keepers", "keeper"]
+    assert analysed.occurrences(("keep",)) == ["keep"]
+    assert analysed.occurrences(("tide",)) == []
+
+
+def test_occurrences_of_a_phrase_run_over_stop_words_between() -> None:
+    analysed = AnalysedText.of("Mutual and the assistance; mutual\n\n   assistance; mutual aid.")
+    assert analysed.occurrences(("mutual", "assist")) == [
+        "mutual and the assistance",
+        "mutual assistance",  # the line break and spaces squeezed to one space
+    ]
+
+
+def test_occurrences_of_a_phrase_need_the_whole_phrase() -> None:
+    analysed = AnalysedText.of("Mutual aid, then assistance; at the end, mutual")
+    assert analysed.occurrences(("mutual", "assist")) == []
+    assert analysed.occurrences(("mutual",)) == ["mutual"]
+
+
+def test_occurrences_keep_the_characters_between_the_words() -> None:
+    analysed = AnalysedText.of("Harbour crews & keepers alike; cross-border lights.")
+    assert analysed.occurrences(("crew", "keeper")) == ["crews & keepers"]
+    assert analysed.occurrences(("cross", "border")) == ["cross-border"]
+
+
+def test_occurrences_are_limited() -> None:
+    analysed = AnalysedText.of(
+        "signal Signals SIGNAL signalled signalling signaller signallers signal"
+    )
+    assert analysed.occurrences(("signal",)) == [  # four by default, in text order
+        "signal",
+        "signals",
+        "signalled",
+        "signalling",
+    ]
+    assert analysed.occurrences(("signal",), limit=2) == ["signal", "signals"]
+    assert analysed.occurrences(("signal",), limit=10) == [
+        "signal",
+        "signals",
+        "signalled",
+        "signalling",
+        "signaller",
+        "signallers",
+    ]
+
+
+def test_occurrences_of_a_phrase_are_limited_too() -> None:
+    analysed = AnalysedText.of("Tide table, tide tables, TIDE TABLES, tides tabled, tide of tables")
+    phrase = stems("tide tables")
+    assert phrase == ("tide", "tabl")
+    assert analysed.occurrences(phrase) == [
+        "tide table",
+        "tide tables",
+        "tides tabled",
+        "tide of tables",
+    ]
+    assert analysed.occurrences(phrase, limit=1) == ["tide table"]
+
+
+# --- highlight: the whole text, marked, with links -----------------------------------------------
+
+
+def whole(text: str, *words: str, links: tuple[tuple[int, int, str], ...] = ()) -> str:
+    """``text`` highlighted for the index terms of ``words``, with ``links``."""
+    analysed = AnalysedText.of(text)
+    terms = {t for t in map(stem, words) if t}
+    return highlight(analysed, analysed.positions(terms), links)
+
+
+def test_highlight_marks_every_match_in_the_whole_text() -> None:
+    text = " ".join(filler(200)) + " keepers " + " ".join(filler(200, 200)) + " keeper"
+    shown = whole(text, "keepers")
+    assert marked(shown) == ["keepers", "keeper"]
+    assert MARK.sub(r"\1", shown) == text  # nothing cut, no ellipsis
+
+
+def test_highlight_escapes_the_text() -> None:
+    shown = whole('A <b>keeper</b> & "his" lamp', "keeper")
+    assert shown == 'A &lt;b&gt;<mark>keeper</mark>&lt;/b&gt; &amp; "his" lamp'
+
+
+def test_highlight_without_marks_or_links_is_the_escaped_text() -> None:
+    assert whole("Tides & <currents>") == "Tides &amp; &lt;currents&gt;"
+    assert whole("") == ""
+
+
+def test_a_link_keeps_the_marks_inside_it() -> None:
+    text = "As Article 5 says, keepers watch."
+    start = text.index("Article 5")
+    shown = whole(text, "article", "keepers", links=((start, start + 9, "/p/lantern.art-5"),))
+    assert shown == (
+        'As <a class="ref" href="/p/lantern.art-5"><mark>Article</mark> 5</a> says, '
+        "<mark>keepers</mark> watch."
+    )
+
+
+def test_link_text_is_escaped() -> None:
+    text = "See <Article 5> & more."
+    start = text.index("<")
+    shown = whole(text, links=((start, start + len("<Article 5>"), "/p/x"),))
+    assert shown == 'See <a class="ref" href="/p/x">&lt;Article 5&gt;</a> &amp; more.'
+
+
+@pytest.mark.parametrize(
+    ("href", "escaped"),
+    [
+        ('/p/x" onmouseover="alert(1)', "/p/x&quot; onmouseover=&quot;alert(1)"),
+        ("/p/x' onclick='alert(1)", "/p/x&#x27; onclick=&#x27;alert(1)"),
+        ('"><script>alert(1)</script>', "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("/search?q=a&b=c", "/search?q=a&amp;b=c"),
+    ],
+)
+def test_a_hostile_href_cannot_leave_its_attribute(href: str, escaped: str) -> None:
+    shown = whole("Article 5 applies.", links=((0, 9, href),))
+    assert shown == f'<a class="ref" href="{escaped}">Article 5</a> applies.'
+    assert shown.count('"') == 4  # the attribute's own quotes and class's only
+    assert "<script" not in shown
+
+
+def test_several_links_in_any_order() -> None:
+    text = "Article 2 and Article 5 apply."
+    first, second = (0, 9, "/a2"), (14, 23, "/a5")
+    expected = (
+        '<a class="ref" href="/a2">Article 2</a> and <a class="ref" href="/a5">Article 5</a> apply.'
+    )
+    assert whole(text, links=(first, second)) == expected
+    assert whole(text, links=(second, first)) == expected
+
+
+def test_links_that_touch_are_both_made() -> None:
+    shown = whole("Art5Art6", links=((0, 4, "/5"), (4, 8, "/6")))
+    assert shown == '<a class="ref" href="/5">Art5</a><a class="ref" href="/6">Art6</a>'
+
+
+def test_an_overlapping_link_is_ignored() -> None:
+    text = "Articles 5 and 6 apply."
+    links = ((0, 10, "/a5"), (5, 16, "/overlap"), (15, 16, "/a6"))
+    shown = whole(text, links=links)
+    assert shown == (
+        '<a class="ref" href="/a5">Articles 5</a> and <a class="ref" href="/a6">6</a> apply.'
+    )
+    assert "/overlap" not in shown
+
+
+@pytest.mark.parametrize(
+    "link", [(5, 500, "/far"), (5, 5, "/empty"), (9, 3, "/backwards"), (-3, 4, "/before")]
+)
+def test_a_link_out_of_range_is_ignored(link: tuple[int, int, str]) -> None:
+    text = "A keeper watches."
+    assert whole(text, "keeper", links=(link,)) == "A <mark>keeper</mark> watches."
+
+
+def test_a_link_across_part_of_a_marked_word_loses_no_text() -> None:
+    text = "Lanterns burn."
+    shown = whole(text, "lanterns", links=((0, 4, "/lan"),))
+    assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == text
+    # tags stay nested: no mark opened in the link is closed outside it
+    inside = re.fullmatch(r'<a class="ref" href="/lan">(.*?)</a>(.*)', shown)
+    assert inside is not None
+    for part in inside.groups():
+        assert part.count("<mark>") == part.count("</mark>")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.text(alphabet=st.sampled_from("ab <>&\"' keepr"), max_size=40),
+    cuts=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=4),
+)
+def test_highlight_is_the_text_whatever_the_links(text: str, cuts: list[tuple[int, int]]) -> None:
+    links = [(min(a, b), max(a, b), f'/x"{a}') for a, b in cuts]
+    shown = whole(text, "keeper", links=tuple(links))
+    bare = re.sub(r"</?mark>|<a [^>]*>|</a>", "", shown)
+    assert html.unescape(bare) == text
+    assert "<" not in bare and ">" not in bare
+    assert shown.count("<a ") == shown.count("</a>")

@@ -433,11 +433,16 @@ def compare_page() -> str | tuple[str, int]:
         comparison=comparison,
         columns=columns,
         per_column=PER_COLUMN,
+        theme_label=library().vocabulary.get(wanted.theme).label if wanted.theme else "",
         themes=themes,
         q=q,
         theme=theme,
         json_url=url_for("api.compare_endpoint", q=q or None, theme=theme or None),
     )
+
+
+def brief_url(ids: list[str]) -> str:
+    return url_for("pages.brief_page", ids=",".join(ids)) if ids else url_for("pages.brief_page")
 
 
 def more_url(column: Column, q: str, theme: str) -> str:
@@ -450,24 +455,21 @@ def more_url(column: Column, q: str, theme: str) -> str:
 def brief_page() -> str:
     snap = snapshot()
     asked = values(request.args.to_dict(flat=False), "ids")
-    ids = asked[:MAX_BRIEF]
-    entries = []
-    for passage_id in ids:
+    found = []
+    for passage_id in asked[:MAX_BRIEF]:
         try:
-            document, passage = snap.searcher.passage(passage_id)
+            found.append(snap.searcher.passage(passage_id))
         except KeyError:
-            continue  # a pin from an older index: dropped, and said below
-        others = [i for i in ids if i != passage_id]
-        remove = (
-            url_for("pages.brief_page", ids=",".join(others))
-            if others
-            else url_for("pages.brief_page")
-        )
-        entries.append(
-            (passage_view(snap, document, passage, highlighter(snap, "")), document, remove)
-        )
+            continue  # a pin from an older index: dropped, and said on the page
+    mark = highlighter(snap, "")
+    views = [passage_view(snap, document, passage, mark) for document, passage in found]
+    ids = [view.id for view in views]
+    entries = [
+        (view, document, brief_url([i for i in ids if i != view.id]))
+        for view, (document, _) in zip(views, found, strict=True)
+    ]
     missing = len(asked) - len(entries)
-    joined = ",".join(view.id for view, _, _ in entries)
+    joined = ",".join(ids)
     return render_template(
         "brief.html",
         entries=entries,

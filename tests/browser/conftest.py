@@ -21,6 +21,13 @@ The site
     ``<script>``/``onerror``/``"><svg onload>`` payloads that set ``window.__pwned``, and
     entities; search "quillwort" to find it. 4 documents, 18 passages.
 
+    Fixture ``ref_site`` serves a second app, on its own port, over the same world plus
+    ``lantern-protocol``: an invented protocol to the Lantern Convention (written below,
+    ``LANTERN_PROTOCOL``) whose articles cite the Convention's Articles 3 and 4 and each
+    other, so that cross-references, "Cited by" and inherited definitions have something
+    to show; its Article 3 wraps such references in escaped markup. The first world has
+    no cross-reference at all, and its counts stay as they are.
+
 Running
     ``pytest tests/browser`` runs these tests alone (``pytest`` runs them with the rest).
     Screenshots go to ``test-output/screenshots/`` at the repository root: the ones a
@@ -37,6 +44,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -47,7 +55,7 @@ from kb.web import create_app
 from tests.factories import invented_world
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, ConsoleMessage, Page
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -72,6 +80,65 @@ TIMEOUT_MS = 5_000  # per action or assertion: a failing test fails fast
 # The invented world (see the docstring above).
 HOSTILE_WORD = "quillwort"
 WORLD_DOCUMENTS, WORLD_PASSAGES = 4, 18
+
+# The second world's extra document: invented text, in the mirror's Markdown shape.
+PROTOCOL = "lantern-protocol"
+PROTOCOL_TITLE = "Additional Protocol to the Convention on Lantern Signals between Harbours"
+PROTOCOL_CITATION = "Fog Horn Protocol to the Lantern Convention"
+LANTERN_PROTOCOL = f"""\
+<meta http-equiv='Content-Type' content='text/html; charset=utf-8' />
+
+##Protocol inzake misthoorns
+
+####{PROTOCOL_TITLE}
+
+The Parties to this Protocol, being Parties to the Convention on Lantern Signals between \
+Harbours, and wishing to add fog horns to the signals exchanged under Article 3 of the \
+Convention, have agreed as follows:
+
+### Article  1
+
+####Fog horn logs
+
+Each Party shall keep a fog horn log beside the signal logs that Article 4 of the Convention \
+protects.
+
+### Article  2
+
+####Requests for fog horn logs
+
+A request for a fog horn log shall be made as Article 1 of this Protocol and Article 3 of the \
+Convention say.
+
+### Article  3
+
+####Keepers' notes &lt;i&gt;in markup&lt;/i&gt;
+
+A keeper's note may carry &lt;img src=x onerror="window.__pwned=1"&gt; next to Article 2, or \
+&lt;a href="javascript:window.__pwned=1"&gt;Article 1&lt;/a&gt;, and \
+"&gt;&lt;svg onload=window.__pwned=1&gt; before the Convention; all of it is read as fog \
+horn text.
+"""
+PROTOCOL_SOURCE = f"""
+[[source]]
+id = "{PROTOCOL}"
+title = "{PROTOCOL_TITLE}"
+short_title = "Fog Horn Protocol"
+kind = "treaty"
+year = 2003
+url = "https://treaties.example.org/lantern-signals-fog-horns"
+fetch_url = "http://127.0.0.1:9/{PROTOCOL}.md"
+format = "markdown"
+parser = "treaty"
+citation = "{PROTOCOL_CITATION}"
+"""
+REF_WORLD_DOCUMENTS, REF_WORLD_PASSAGES = 5, 22
+
+# Elements that only an injection would put on these pages (they have no images at all).
+INJECTED = (
+    "script:not([src]), img, svg, iframe, object, embed, [onerror], [onload], "
+    "a[href^='javascript:' i]"
+)
 
 
 def chromium_path() -> Path:
@@ -126,7 +193,41 @@ def site_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def site(site_settings: Settings) -> Iterator[str]:
     """The real app on 127.0.0.1 in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, create_app(site_settings), threaded=True)
+    with serving(site_settings) as url:
+        yield url
+
+
+def referencing_world(root: Path) -> Settings:
+    """The invented world, hostile source included, plus the protocol citing it."""
+    settings = invented_world(root, hostile=True)
+    assert settings.mirror is not None
+    (settings.mirror / f"{PROTOCOL}.md").write_text(LANTERN_PROTOCOL, encoding="utf-8")
+    with settings.manifest.open("a", encoding="utf-8") as manifest:
+        manifest.write(PROTOCOL_SOURCE)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def ref_site_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The world with cross-references (see the docstring above), ingested once."""
+    settings = referencing_world(tmp_path_factory.mktemp("browser-ref-site"))
+    report = ingest(settings)
+    assert report.exit_code == 0, report
+    return settings
+
+
+@pytest.fixture(scope="session")
+def ref_site(ref_site_settings: Settings) -> Iterator[str]:
+    """The app over the world with cross-references; yields its base URL (another port:
+    another origin, so its pins are kept apart from the first site's)."""
+    with serving(ref_site_settings) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The app over ``settings`` on 127.0.0.1, a free port, in a background thread."""
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -179,6 +280,41 @@ def page(browser: Browser, site: str, request: pytest.FixtureRequest) -> Iterato
             with contextlib.suppress(Exception):
                 save_screenshot(page, f"FAILED-{request.node.name}")
         context.close()
+
+
+@pytest.fixture
+def no_js_page(browser: Browser, site: str) -> Iterator[Page]:
+    """A page on ``site`` with JavaScript switched off."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=site, java_script_enabled=False)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def console_errors(page: Page) -> Iterator[list[str]]:
+    """Console errors and uncaught exceptions of ``page`` while the test runs (a CSP
+    violation is reported as a console error)."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # the browser's own request for /favicon.ico (the site has none) is no page error
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    yield errors
+
+
+def expect_nothing_ran(page: Page) -> None:
+    """No payload ran, and none became an element: the only script is kb.js."""
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator(INJECTED).count() == 0
+    sources = page.locator("script").evaluate_all("scripts => scripts.map(s => s.src)")
+    assert [urlsplit(src).path for src in sources] == ["/static/kb.js"]
 
 
 @pytest.fixture(scope="session")

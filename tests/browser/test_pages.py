@@ -10,18 +10,18 @@ under test-output/screenshots/ (``shot``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.conftest import HOSTILE_WORD, VIEWPORT
+from tests.browser.conftest import HOSTILE_WORD, expect_nothing_ran
 from tests.factories import DECLARATION, HOSTILE, TREATY
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page
+    from playwright.sync_api import Locator, Page
 
 # Without the playwright package conftest.py skips every test here; this keeps the import
 # of ``expect`` from failing the collection first.
@@ -46,11 +46,6 @@ HOSTILE_SHORT_TITLE = 'Quillwort <img src=x onerror="window.__pwned=1"> Conventi
 HOSTILE_CITATION = 'Quillwort Convention "><svg onload=window.__pwned=1> &amp; <b>Wardens</b>'
 HOSTILE_IMG_TEXT = '<img src=x onerror="window.__pwned=1">'
 
-# Elements that only an injection would put on these pages (they have no images at all).
-INJECTED = (
-    "script:not([src]), img, svg, iframe, object, embed, [onerror], [onload], "
-    "a[href^='javascript:' i]"
-)
 MOBILE = {"width": 375, "height": 800}
 # The pages of the world without hostile texts, one of each kind.
 NORMAL_PAGES = {
@@ -153,14 +148,6 @@ def marked_words(scope: Locator) -> list[str]:
     return [word.lower() for word in scope.locator("mark").all_inner_texts()]
 
 
-def expect_nothing_ran(page: Page) -> None:
-    """No payload ran, and none became an element: the only script is kb.js."""
-    assert page.evaluate("typeof window.__pwned") == "undefined"
-    assert page.locator(INJECTED).count() == 0
-    sources = page.locator("script").evaluate_all("scripts => scripts.map(s => s.src)")
-    assert [urlsplit(src).path for src in sources] == ["/static/kb.js"]
-
-
 def edges(locator: Locator) -> list[tuple[float, float]]:
     """(left, right) of every element of ``locator``, in CSS pixels."""
     return locator.evaluate_all(
@@ -171,31 +158,6 @@ def edges(locator: Locator) -> list[tuple[float, float]]:
 
 def display(locator: Locator) -> str:
     return locator.evaluate("element => getComputedStyle(element).display")
-
-
-@pytest.fixture
-def console_errors(page: Page) -> Iterator[list[str]]:
-    """Console errors and uncaught exceptions of ``page`` while the test runs."""
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        # the browser's own request for /favicon.ico (the site has none) is no page error
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    yield errors
-
-
-@pytest.fixture
-def no_js_page(browser: Browser, site: str) -> Iterator[Page]:
-    """A page on ``site`` with JavaScript switched off."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=site, java_script_enabled=False)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 # --- 1. search from the home page -------------------------------------------------------
@@ -326,8 +288,10 @@ def test_open_in_document_lands_on_the_passage_and_the_contents_link(
     page: Page, shot: Shot
 ) -> None:
     page.goto(search_url(q="signal logs"))
-    expect(hits(page).first.get_by_role("heading")).to_have_text(f"{TREATY_TITLE} · {ARTICLE_3}")
-    open_first_hit(page)
+    # the definition of "signal log" (Article 2) comes first, then the articles using it
+    expect(hits(page).nth(1).get_by_role("heading")).to_have_text(f"{TREATY_TITLE} · {ARTICLE_3}")
+    hits(page).nth(1).get_by_role("link", name="Open in document").click()
+    page.wait_for_url(re.compile(r"/documents/"))
     passage = expect_passage_at_anchor(page, "art-3")
     words = marked_words(passage)
     assert "signal" in words and "log" in words
@@ -348,8 +312,8 @@ def test_open_in_document_lands_on_the_passage_and_the_contents_link(
 
 def test_copy_citation_puts_citation_and_link_on_the_clipboard(page: Page, shot: Shot) -> None:
     page.goto(search_url(q="signal logs"))
-    first = hits(page).first
-    button = first.get_by_role("button")  # by its role alone: its name changes
+    first = hits(page).filter(has_text=ARTICLE_3).first  # after the definition, Article 2
+    button = first.locator("button.copy")  # not by its name: it changes
     expect(button).to_have_text("Copy citation")
     expect(button).to_be_visible()  # kb.js shows it
     button.click()
@@ -364,7 +328,7 @@ def test_copy_citation_puts_citation_and_link_on_the_clipboard(page: Page, shot:
 
     page.evaluate("navigator.clipboard.writeText('')")
     page.goto(f"/documents/{TREATY}#art-3")  # the passage's own button copies the same
-    button = page.locator("#art-3").get_by_role("button")
+    button = page.locator("#art-3 button.copy")
     button.click()
     expect(button).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == copied

@@ -9,7 +9,7 @@ or an instrument named in the query, or a definition of the term asked for, says
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
@@ -27,6 +27,7 @@ FIELD_NAMES = {
     "people": "the document's people",
     "speakers": "the speakers",
 }
+DOCUMENT_FIELDS = ("title", "people")  # shared by every passage of a document
 HOWS = ("exact", "stemming", "synonym", "prefix", "theme", "definition", "article", "name")
 MAX_WORDS = 4  # matched words named per reason
 
@@ -140,6 +141,7 @@ def concept_reasons(
         matched, where = _found(fields, [(t,) for t in concept.expansion])
         return (Reason("prefix", concept.render(), tuple(matched), where),) if matched else ()
     typed, typed_words = stems(concept.label), _folded(concept.label)
+    fields = _nearest(fields, concept.alternatives)
     found: dict[str, tuple[list[str], list[str]]] = {}  # how: (matched, where)
     for alternative in concept.alternatives:
         for name, analysed in fields.items():
@@ -169,9 +171,22 @@ def concept_reasons(
     )
 
 
+def _nearest(
+    fields: dict[str, AnalysedText], marks: Collection[tuple[str, ...]]
+) -> dict[str, AnalysedText]:
+    """The passage's own fields when they hold a mark; else the document's too.
+
+    That a word is also in the document's title says nothing when the passage says it.
+    """
+    own = {name: text for name, text in fields.items() if name not in DOCUMENT_FIELDS}
+    holds = any(text.occurrences(mark, limit=1) for mark in marks for text in own.values())
+    return own if holds else fields
+
+
 def _found(
-    fields: dict[str, AnalysedText], marks: Iterable[tuple[str, ...]]
+    fields: dict[str, AnalysedText], marks: Collection[tuple[str, ...]]
 ) -> tuple[list[str], tuple[str, ...]]:
+    fields = _nearest(fields, marks)
     matched: dict[str, None] = {}
     where: dict[str, None] = {}
     for mark in marks:

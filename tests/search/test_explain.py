@@ -185,18 +185,29 @@ def test_theme_phrases_are_looked_for_wherever_the_theme_filter_finds_them() -> 
         [],
         clues,
     )
+    # the passage holds the theme's phrases itself: the title need not be named
     assert found.reasons == (
-        Reason(
-            "theme",
-            BORDER_THEME,
-            ("cross-border", "transborder", "publicly visible"),
-            ("text", "title"),
-        ),
+        Reason("theme", BORDER_THEME, ("transborder", "publicly visible"), ("text",)),
     )
-    assert found.summary == (
-        "Theme Cross-border access: “cross-border”, “transborder” and “publicly visible” "
-        "in the text and the document's title"
+    assert (
+        found.summary
+        == "Theme Cross-border access: “transborder” and “publicly visible” in the text"
     )
+    by_title = explain(
+        fields(heading="Lights", text="A light.", title="Convention on cross-border lanterns"),
+        [],
+        clues,
+    )
+    assert by_title.reasons == (Reason("theme", BORDER_THEME, ("cross-border",), ("title",)),)
+
+
+def test_the_title_is_named_only_when_the_passage_itself_lacks_the_word() -> None:
+    both = explain(fields(text="keepers", title="Keepers' charter"), [word("keepers")], Clues())
+    assert both.reasons == (Reason("exact", "keepers", ("keepers",), ("text",)),)
+    title_only = explain(
+        fields(text="lights", title="Keepers' charter"), [word("keepers")], Clues()
+    )
+    assert title_only.reasons == (Reason("exact", "keepers", ("keepers",), ("title",)),)
 
 
 def test_no_theme_reason_when_no_phrase_of_the_theme_is_there() -> None:
@@ -230,20 +241,20 @@ def test_definition_article_and_name_come_after_the_terms_in_that_order() -> Non
 
 def test_where_lists_the_places_in_the_order_of_field_names() -> None:
     found = explain(
-        fields(title="Keepers' charter", text="keepers", heading="Keepers"),
+        fields(speakers="Keeper Ann", path="Keepers", text="keepers", heading="Keepers"),
         [Prefixed("keeper", ("keeper",), False)],
         Clues(),
     )
-    assert found.reasons[0].where == ("heading", "text", "title")
+    assert found.reasons[0].where == ("heading", "text", "path", "speakers")
 
 
 def test_where_of_a_term_lists_the_places_in_the_order_of_field_names() -> None:
     found = explain(
-        fields(title="Keepers' charter", text="keepers", heading="Keepers"),
+        fields(speakers="Keepers", path="Keepers", text="keepers", heading="Keepers"),
         [word("keepers")],
         Clues(),
     )
-    assert found.reasons[0].where == ("heading", "text", "title")
+    assert found.reasons[0].where == ("heading", "text", "path", "speakers")
 
 
 # --- Reason and Explanation ------------------------------------------------------------------

@@ -104,6 +104,7 @@ def open_to_all_origins(response: Response) -> Response:
     """CORS: the API is public and read-only, so any page may read it."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, X-Total-Count, Content-Disposition"
     return response
 
 

@@ -343,11 +343,13 @@ def _get(
     parameters: list[Any] | None = None,
     errors: tuple[str, ...] = ("503",),
 ) -> dict[str, Any]:
+    """A GET operation; any of them may answer 414 to a query string over 64 KB."""
+    codes = sorted({*errors, "414"})
     return {
         "get": {
             "summary": summary,
             "parameters": parameters or [],
-            "responses": {"200": ok, **{code: ERRORS[code] for code in errors}},
+            "responses": {"200": ok, **{code: ERRORS[code] for code in codes}},
         }
     }
 
@@ -359,8 +361,10 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "kb: internet-governance knowledge base",
             "version": __version__,
-            "description": "Search the IGF sessions and the instruments they debate. Every answer "
-            'is JSON; errors are {"ok": false, "error": {"code", "message"}}.',
+            "description": "Search the IGF sessions and the instruments they debate. Answers "
+            "are JSON, except the files of a brief (Markdown) and of an export (CSV, JSON "
+            'lines); errors are always JSON: {"ok": false, "error": {"code", '
+            '"message"}}.',
         },
         "servers": [{"url": "/"}],
         "paths": {
@@ -368,7 +372,7 @@ def openapi_document() -> dict[str, Any]:
                 "Search passages",
                 _json(_ref("SearchResponse"), "Ranked hits."),
                 parameters=SEARCH_PARAMETERS,
-                errors=("400", "414", "503"),
+                errors=("400", "503"),
             ),
             "/api/documents/{document_id}": _get(
                 "One document with its passages",
@@ -401,7 +405,7 @@ def openapi_document() -> dict[str, Any]:
                         "Passages per column.",
                     ),
                 ],
-                errors=("400", "414", "503"),
+                errors=("400", "503"),
             ),
             "/api/brief": _get(
                 "Passages cited for a brief: Markdown or JSON",
@@ -426,7 +430,7 @@ def openapi_document() -> dict[str, Any]:
                         "JSON, or Markdown (text/markdown).",
                     ),
                 ],
-                errors=("400", "404", "414", "503"),
+                errors=("400", "404", "503"),
             ),
             "/api/export": _get(
                 f"Every result of a search (at most {MAX_EXPORT:,}) as CSV or JSON lines",
@@ -445,7 +449,7 @@ def openapi_document() -> dict[str, Any]:
                         "CSV (a header row, then one row per hit) or JSON lines (one hit each).",
                     ),
                 ],
-                errors=("400", "414", "503"),
+                errors=("400", "503"),
             ),
             "/api/sources": _get(
                 "Every source of the manifest and its status",

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import html
+import io
+import json
+import re
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from kb.config import DEFAULT_MANIFEST, Settings
 from kb.ingest.pipeline import ingest
+from kb.search.explain import FIELD_NAMES, HOWS
 from kb.web import create_app
-from tests.factories import DECLARATION, PROPOSAL, TREATY
+from tests.factories import DECLARATION, HOSTILE, PROPOSAL, TREATY
 from tests.factories import invented_world as world_settings
 
 
@@ -160,9 +170,10 @@ def test_search_finds_passages_with_marked_snippets(client: FlaskClient) -> None
     assert data["ok"] is True
     assert data["query"]["q"] == "signal logs"
     assert data["total"] == 4
-    assert data["results"][0]["id"] == f"{TREATY}.art-3"  # "Requests for signal logs"
-    assert data["results"][0]["citation"].endswith("Article 3 – Requests for signal logs")
-    assert data["results"][0]["url"] == "https://treaties.example.org/lantern-signals#art-3"
+    # "signal log" is defined in Article 2: the definition first, then "Requests for signal logs"
+    assert [hit["id"] for hit in data["results"][:2]] == [f"{TREATY}.art-2", f"{TREATY}.art-3"]
+    assert data["results"][1]["citation"].endswith("Article 3 – Requests for signal logs")
+    assert data["results"][1]["url"] == "https://treaties.example.org/lantern-signals#art-3"
     assert "<mark>signal</mark>" in data["results"][1]["snippet"]
     assert data["facets"]["source"] == {TREATY: 4}
     assert data["next_url"] is None
@@ -232,3 +243,798 @@ def test_real_health(real_client: FlaskClient) -> None:
     data = real_client.get("/api/health").get_json()
     assert data["documents"] == 16
     assert data["passages"] == 173
+
+
+# --- comparing, briefs, exports, explanations, definitions and references ---------------
+# On one invented world with the hostile treaty too (two instruments with text, so that
+# one can have no match), built once for the module and only read.
+
+IGF_COLUMN = "igf-sessions"
+CSV_HEADER = (
+    "rank,id,citation,url,document,source,kind,year,section,path,score,matched_terms,why,snippet"
+)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    settings = world_settings(tmp_path_factory.mktemp("api-world"), hostile=True)
+    assert ingest(settings).exit_code == 0
+    return client_for(settings)
+
+
+@pytest.fixture(scope="module")
+def passages(world: FlaskClient) -> dict[str, dict[str, Any]]:
+    """Every passage of the world, by id, as /api/documents gives it, with its document."""
+    found: dict[str, dict[str, Any]] = {}
+    for source in (TREATY, PROPOSAL, HOSTILE):
+        document = world.get(f"/api/documents/{source}").get_json()
+        for passage in document["passages"]:
+            found[passage["id"]] = {**passage, "in": document}
+    return found
+
+
+def get_json(client: FlaskClient, url: str, status: int = 200) -> dict[str, Any]:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.get_data(as_text=True)[:300])
+    assert response.is_json, response.content_type
+    return response.get_json()
+
+
+def error_code(client: FlaskClient, url: str, status: int = 400) -> str:
+    body = get_json(client, url, status)
+    assert body["ok"] is False and body["error"]["message"], body
+    return body["error"]["code"]
+
+
+def walk(client: FlaskClient, per_page: int = 2, **params: Any) -> tuple[list[dict[str, Any]], int]:
+    """Every hit of a search, page after page by next_url, and its total."""
+    hits: list[dict[str, Any]] = []
+    url: str | None = f"/api/search?{urlencode({**params, 'per_page': per_page}, doseq=True)}"
+    total = -1
+    while url is not None:
+        body = get_json(client, url)
+        hits += body["results"]
+        total, url = body["total"], body["next_url"]
+    assert len(hits) == total
+    return hits, total
+
+
+def unescaped_markdown(text: str) -> str:
+    """What a CommonMark renderer shows of escaped text: every backslash escape read."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
+# Compare ---------------------------------------------------------------------------------
+
+COMPARED = [
+    {"q": "signal"},
+    {"q": "safeguards"},
+    {"theme": "safeguards"},
+    {"q": "quillwort"},
+    {"q": "harbour OR quillwort OR fog"},
+    {"q": "lantren"},  # a typo: corrected for every column
+    {"q": "request", "theme": "cross-border-access"},
+    {"q": "sign*", "per_column": 1},
+    {"q": "signal", "per_column": 10},
+]
+
+
+def test_compare_has_a_column_per_instrument_with_text_and_the_igf_sessions(
+    world: FlaskClient,
+) -> None:
+    body = get_json(world, "/api/compare?q=safeguards")
+    assert body["ok"] is True
+    assert [c["key"] for c in body["columns"]] == [TREATY, HOSTILE, IGF_COLUMN]  # manifest order
+    treaty, hostile, igf = body["columns"]
+    assert treaty["source"] == TREATY and treaty["sources"] == [TREATY]
+    assert treaty["document"] == "Convention on Lantern Signals between Harbours"
+    assert treaty["short_title"] == "Lantern Convention"
+    assert hostile["source"] == HOSTILE and hostile["sources"] == [HOSTILE]
+    assert hostile["document"].startswith("Convention on Quillwort Meadows")
+    assert igf["source"] is None
+    assert igf["sources"] == [PROPOSAL]
+    assert igf["document"] == "IGF sessions"
+    assert treaty["total"] == 2 and igf["total"] == 3
+    assert [p["id"] for p in treaty["passages"]] == [f"{TREATY}.art-4", f"{TREATY}.preamble"]
+    # the declaration is known by its metadata only: it cannot be compared, and says so
+    assert body["not_held"] == [
+        {
+            "source": DECLARATION,
+            "document": "Declaration on Tidewater Beacon Registers",
+            "url": "https://declarations.example.org/tidewater-beacons",
+        }
+    ]
+    assert body["query"] == {
+        "q": "safeguards",
+        "theme": None,
+        "read_as": '("conditions and safeguards" OR safeguards OR safeguard)',
+        "notes": [],
+        "searched_instead": None,
+    }
+
+
+@pytest.mark.parametrize("params", COMPARED, ids=lambda p: urlencode(p))
+def test_each_column_is_the_search_within_its_sources(
+    world: FlaskClient, params: dict[str, Any]
+) -> None:
+    """A column holds the search's best hits in its sources, in the search's order."""
+    body = get_json(world, f"/api/compare?{urlencode(params)}")
+    per_column = params.get("per_column", 3)
+    hits, total = walk(world, **{k: v for k, v in params.items() if k != "per_column"})
+    assert body["total"] == total
+    for column in body["columns"]:
+        within = [hit for hit in hits if hit["source"] in column["sources"]]
+        assert column["total"] == len(within), column["key"]
+        assert column["passages"] == within[:per_column], column["key"]
+        assert len(column["passages"]) <= per_column
+    held = {source for column in body["columns"] for source in column["sources"]}
+    assert sum(c["total"] for c in body["columns"]) == len(
+        [hit for hit in hits if hit["source"] in held]
+    )
+
+
+def test_a_column_without_a_match_is_an_honest_gap(world: FlaskClient) -> None:
+    body = get_json(world, "/api/compare?q=quillwort")
+    columns = {column["key"]: column for column in body["columns"]}
+    assert set(columns) == {TREATY, HOSTILE, IGF_COLUMN}  # kept, not dropped
+    assert columns[TREATY]["total"] == 0 and columns[TREATY]["passages"] == []
+    assert columns[IGF_COLUMN]["total"] == 0 and columns[IGF_COLUMN]["passages"] == []
+    assert columns[HOSTILE]["total"] == 5
+    assert len(columns[HOSTILE]["passages"]) == 3
+    # and the other way round: only the IGF session speaks of lighthouses
+    columns = {c["key"]: c for c in get_json(world, "/api/compare?q=lighthouses")["columns"]}
+    assert (columns[TREATY]["total"], columns[HOSTILE]["total"]) == (0, 0)
+    assert columns[TREATY]["passages"] == columns[HOSTILE]["passages"] == []
+    assert columns[IGF_COLUMN]["total"] > 0
+    assert {p["source"] for p in columns[IGF_COLUMN]["passages"]} == {PROPOSAL}
+
+
+def test_a_corrected_typo_applies_to_every_column(world: FlaskClient) -> None:
+    body = get_json(world, "/api/compare?q=lantren")
+    assert body["query"]["searched_instead"] == "lantern"
+    columns = {c["key"]: c for c in body["columns"]}
+    assert columns[TREATY]["total"] == 5
+    assert all("lantern" in p["matched_terms"] for p in columns[TREATY]["passages"])
+
+
+def test_compare_by_theme_alone(world: FlaskClient) -> None:
+    body = get_json(world, "/api/compare?theme=safeguards")
+    assert body["query"]["theme"] == "safeguards" and body["query"]["q"] == ""
+    columns = {c["key"]: c for c in body["columns"]}
+    assert columns[TREATY]["passages"][0]["id"] == f"{TREATY}.art-4"
+    assert columns[IGF_COLUMN]["total"] > 0
+
+
+@pytest.mark.parametrize(
+    "query", ["", "q=", "q=%20%20", "theme=", "q=&theme=", "per_column=3", "q=%09"]
+)
+def test_compare_without_a_query_or_a_theme_is_400(world: FlaskClient, query: str) -> None:
+    body = get_json(world, f"/api/compare?{query}", 400)
+    assert body["error"]["code"] == "invalid-parameter"
+    assert "theme" in body["error"]["message"] and "(q)" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("theme", ["nope", "Safeguards", "safeguards,mla", "<script>"])
+def test_compare_on_an_unknown_theme_is_400(world: FlaskClient, theme: str) -> None:
+    body = get_json(world, f"/api/compare?{urlencode({'theme': theme})}", 400)
+    assert body["error"]["code"] == "invalid-parameter"
+    assert "theme" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("per_column", [1, 2, 10])
+def test_compare_per_column_within_bounds(world: FlaskClient, per_column: int) -> None:
+    body = get_json(world, f"/api/compare?q=signal+OR+quillwort&per_column={per_column}")
+    for column in body["columns"]:
+        assert len(column["passages"]) == min(per_column, column["total"]), column["key"]
+
+
+@pytest.mark.parametrize("per_column", ["0", "11", "-1", "abc", "1.5", "100", "99999999999"])
+def test_compare_per_column_out_of_bounds_is_400(world: FlaskClient, per_column: str) -> None:
+    body = get_json(world, f"/api/compare?q=signal&per_column={per_column}", 400)
+    assert body["error"]["code"] == "invalid-parameter"
+    assert "per_column" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("extra", ["kind=treaty", f"source={TREATY}", "page=2", "per_page=5"])
+def test_compare_refuses_the_search_only_parameters(world: FlaskClient, extra: str) -> None:
+    assert error_code(world, f"/api/compare?q=signal&{extra}") == "unknown-parameter"
+
+
+# Brief -----------------------------------------------------------------------------------
+
+
+def test_a_brief_as_json_keeps_the_order_given(
+    world: FlaskClient, passages: dict[str, dict[str, Any]]
+) -> None:
+    ids = [f"{TREATY}.art-4", f"{PROPOSAL}.overview", f"{HOSTILE}.art-1", f"{TREATY}.art-2"]
+    response = world.get(f"/api/brief?ids={','.join(ids)}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert 'filename="brief.json"' in response.headers["Content-Disposition"]
+    body = response.get_json()
+    assert body["ok"] is True
+    assert body["index_version"] == get_json(world, "/api/health")["index_version"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", body["prepared"])
+    assert [entry["id"] for entry in body["passages"]] == ids
+    for entry in body["passages"]:
+        passage = passages[entry["id"]]
+        document = passage["in"]
+        assert entry["citation"] == passage["citation"]
+        assert entry["url"] == passage["url"]
+        assert entry["url"].endswith("#" + passage["anchor"])
+        assert entry["text"] == passage["text"]
+        assert (entry["section"], entry["path"]) == (passage["section"], passage["path"])
+        assert entry["text_available"] is passage["text_available"]
+        assert entry["document"] == document["title"]
+        assert entry["retrieved_at"] == document["retrieved_at"]
+        assert entry["source_sha256"] == document["sha256"]
+        assert entry["text_sha256"] == hashlib.sha256(passage["text"].encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (f"ids={TREATY}.art-2,{TREATY}.art-1,{TREATY}.art-2", ["art-2", "art-1"]),
+        (f"ids={TREATY}.art-3&ids={TREATY}.art-1,{TREATY}.art-3", ["art-3", "art-1"]),
+        (f"ids=%20{TREATY}.art-1%20,,{TREATY}.art-4,", ["art-1", "art-4"]),
+        ("&".join([f"ids={TREATY}.art-1"] * 60), ["art-1"]),  # 60 times one passage
+    ],
+)
+def test_a_brief_lists_a_passage_once_where_first_asked(
+    world: FlaskClient, query: str, expected: list[str]
+) -> None:
+    body = get_json(world, f"/api/brief?{query}")
+    assert [entry["id"] for entry in body["passages"]] == [f"{TREATY}.{a}" for a in expected]
+
+
+def test_a_brief_as_markdown_cites_and_links_every_passage(
+    world: FlaskClient, passages: dict[str, dict[str, Any]]
+) -> None:
+    ids = [f"{HOSTILE}.art-2", f"{TREATY}.art-3", f"{PROPOSAL}.overview", f"{HOSTILE}.art-3"]
+    response = world.get(f"/api/brief?ids={','.join(ids)}&format=md")
+    assert response.status_code == 200
+    assert response.content_type == "text/markdown; charset=utf-8"
+    assert 'filename="brief.md"' in response.headers["Content-Disposition"]
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("# Brief\n")
+    assert f"; {len(ids)} passages." in text
+    index = get_json(world, "/api/health")["index_version"]
+    assert f"(index {index})" in text
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
+    assert len(sections) == len(ids)
+    for number, (passage_id, section) in enumerate(zip(ids, sections, strict=True), 1):
+        passage = passages[passage_id]
+        lines = section.splitlines()
+        assert unescaped_markdown(lines[0]) == f"{number}. {passage['citation']}"
+        citations = [line for line in lines if line.startswith("- Citation: ")]
+        assert [unescaped_markdown(c) for c in citations] == [f"- Citation: {passage['citation']}"]
+        assert f"- Link: <{passage['url']}>" in lines
+        assert f"- Retrieved: {passage['in']['retrieved_at']}" in lines
+        sha = hashlib.sha256(passage["text"].encode()).hexdigest()
+        assert f"- Text SHA-256: `{sha}`" in lines
+        assert f"- Source SHA-256: `{passage['in']['sha256']}`" in lines
+        quoted = [line[2:] for line in lines if line.startswith("> ")]
+        assert unescaped_markdown(" ".join(quoted)).split() == passage["text"].split()
+    # the hostile treaty's markup is text in the Markdown: no tag, link or entity survives
+    assert not re.search(r"(?<!\\)<(?!https://)", text)
+    assert not re.search(
+        r"(?<!\\)&", text.replace("- Link: <https://example.org/hostile?a=1&b=2", "")
+    )
+
+
+@pytest.mark.parametrize(
+    ("ids", "unknown"),
+    [
+        ("no-such-document.art-1", "no-such-document.art-1"),
+        (f"{TREATY}.art-99", f"{TREATY}.art-99"),
+        (f"{TREATY}.art-1,{TREATY}.art-99,{TREATY}.art-2", f"{TREATY}.art-99"),
+        (TREATY, TREATY),
+        (f"{DECLARATION}.about", f"{DECLARATION}.about"),  # metadata only: nothing to quote
+        (f"{TREATY.upper()}.ART-1", f"{TREATY.upper()}.ART-1"),
+        (f"{TREATY}.art-1,{TREATY}.", f"{TREATY}."),
+    ],
+)
+@pytest.mark.parametrize("form", ["json", "md"])
+def test_a_brief_of_an_unknown_passage_is_404_naming_it(
+    world: FlaskClient, ids: str, unknown: str, form: str
+) -> None:
+    body = get_json(world, f"/api/brief?{urlencode({'ids': ids, 'format': form})}", 404)
+    assert body["error"]["code"] == "not-found"
+    assert repr(unknown) in body["error"]["message"]
+
+
+def test_a_brief_of_more_than_fifty_passages_is_400(world: FlaskClient) -> None:
+    many = [f"x.p-{n}" for n in range(51)]
+    body = get_json(world, f"/api/brief?ids={','.join(many)}", 400)
+    assert body["error"]["code"] == "invalid-parameter"
+    assert "50" in body["error"]["message"]
+    # fifty are allowed: these are read, and the first unknown one is a 404
+    assert error_code(world, f"/api/brief?ids={','.join(many[:50])}", 404) == "not-found"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "invalid-parameter"),
+        ("ids=", "invalid-parameter"),
+        ("ids=,,%20,", "invalid-parameter"),
+        ("format=md", "invalid-parameter"),
+        (f"ids={TREATY}.art-1&format=html", "invalid-parameter"),
+        (f"ids={TREATY}.art-1&format=MD", "invalid-parameter"),
+        (f"ids={TREATY}.art-1&q=signal", "unknown-parameter"),
+        (f"id={TREATY}.art-1", "unknown-parameter"),
+    ],
+)
+def test_a_brief_that_cannot_be_made_is_a_json_400(
+    world: FlaskClient, query: str, code: str
+) -> None:
+    assert error_code(world, f"/api/brief?{query}") == code
+
+
+# Export ----------------------------------------------------------------------------------
+
+EXPORTED = [
+    {},
+    {"q": "signal"},
+    {"q": "quillwort"},
+    {"theme": "safeguards"},
+    {"kind": "treaty", "sort": "year_asc"},
+    {"q": "harbour OR quillwort OR fog", "sort": "year_desc"},
+    {"q": "lantren"},
+    {"q": "zzzzqqq"},
+]
+
+
+def read_csv(response: TestResponse) -> list[dict[str, str]]:
+    text = response.get_data().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert ",".join(rows[0]) == CSV_HEADER
+    assert all(len(row) == len(rows[0]) for row in rows)
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def read_jsonl(response: TestResponse) -> list[dict[str, Any]]:
+    data = response.get_data()
+    assert data == b"" or data.endswith(b"\n")
+    return [json.loads(line) for line in data.split(b"\n")[:-1]]
+
+
+@pytest.mark.parametrize("params", EXPORTED, ids=lambda p: urlencode(p) or "all")
+def test_the_csv_export_is_the_search_page_after_page(
+    world: FlaskClient, params: dict[str, Any]
+) -> None:
+    hits, total = walk(world, **params)
+    response = world.get(f"/api/export?{urlencode(params)}")
+    assert response.status_code == 200
+    assert response.content_type == "text/csv; charset=utf-8"
+    assert 'filename="kb-search.csv"' in response.headers["Content-Disposition"]
+    assert response.headers["X-Total-Count"] == str(total)
+    rows = read_csv(response)
+    assert [row["id"] for row in rows] == [hit["id"] for hit in hits]
+    for rank, (row, hit) in enumerate(zip(rows, hits, strict=True), 1):
+        assert row["rank"] == str(rank)
+        for key in ("citation", "url", "document", "source", "kind", "section"):
+            assert row[key] == hit[key], key
+        assert row["year"] == str(hit["year"])
+        assert float(row["score"]) == hit["score"]
+        assert row["path"] == " › ".join(hit["path"])
+        assert row["matched_terms"] == "; ".join(hit["matched_terms"])
+        assert row["why"] == hit["explanation"]["summary"]
+        assert row["snippet"] == html.unescape(re.sub("</?mark>", "", hit["snippet"]))
+        assert "<mark>" not in row["snippet"]
+
+
+@pytest.mark.parametrize("params", EXPORTED, ids=lambda p: urlencode(p) or "all")
+def test_the_jsonl_export_is_the_search_page_after_page(
+    world: FlaskClient, params: dict[str, Any]
+) -> None:
+    hits, total = walk(world, **params)
+    response = world.get(f"/api/export?{urlencode({**params, 'format': 'jsonl'})}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/x-ndjson"
+    assert 'filename="kb-search.jsonl"' in response.headers["Content-Disposition"]
+    assert response.headers["X-Total-Count"] == str(total)
+    assert read_jsonl(response) == hits
+
+
+def test_the_export_walks_every_page_of_the_search(
+    world: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searched a page at a time (100 hits a page; 2 here), the pages make one file."""
+    monkeypatch.setattr("kb.web.api.MAX_PER_PAGE", 2)
+    hits, total = walk(world, q="signal OR quillwort OR safeguards")
+    assert total > 6
+    response = world.get("/api/export?q=signal+OR+quillwort+OR+safeguards&format=jsonl")
+    assert read_jsonl(response) == hits
+    response = world.get("/api/export?q=signal+OR+quillwort+OR+safeguards")
+    assert [row["id"] for row in read_csv(response)] == [hit["id"] for hit in hits]
+
+
+@pytest.mark.parametrize("form", ["csv", "jsonl"])
+def test_the_export_stops_at_its_cap_and_says_how_many_matched(
+    world: FlaskClient, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    monkeypatch.setattr("kb.web.api.MAX_EXPORT", 3)
+    hits, total = walk(world)
+    assert total > 3
+    response = world.get(f"/api/export?format={form}")
+    assert response.status_code == 200
+    assert response.headers["X-Total-Count"] == str(total)
+    exported = read_csv(response) if form == "csv" else read_jsonl(response)
+    assert [row["id"] for row in exported] == [hit["id"] for hit in hits[:3]]
+    monkeypatch.setattr("kb.web.api.MAX_PER_PAGE", 2)  # the cap falls inside a page
+    response = world.get(f"/api/export?format={form}")
+    exported = read_csv(response) if form == "csv" else read_jsonl(response)
+    assert [row["id"] for row in exported] == [hit["id"] for hit in hits[:3]]
+
+
+def test_the_export_cap_is_a_thousand() -> None:
+    from kb.web import api
+    from kb.web.openapi import openapi_document
+
+    assert api.MAX_EXPORT == 1_000
+    assert "1,000" in openapi_document()["paths"]["/api/export"]["get"]["summary"]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("page=1", "unknown-parameter"),
+        ("per_page=10", "unknown-parameter"),
+        ("q=signal&page=2&format=jsonl", "unknown-parameter"),
+        ("q=signal&per_page=100", "unknown-parameter"),
+        ("ids=x", "unknown-parameter"),
+        ("format=xlsx", "invalid-parameter"),
+        ("format=CSV", "invalid-parameter"),
+        ("kind=x&format=jsonl", "invalid-parameter"),
+        ("year=99", "invalid-parameter"),
+        ("theme=nope", "invalid-parameter"),
+    ],
+)
+def test_an_export_that_cannot_be_made_is_a_json_400(
+    world: FlaskClient, query: str, code: str
+) -> None:
+    response = world.get(f"/api/export?{query}")
+    assert "X-Total-Count" not in response.headers
+    assert "Content-Disposition" not in response.headers
+    assert error_code(world, f"/api/export?{query}") == code
+
+
+def test_before_any_ingest_the_new_endpoints_are_json_503(tmp_path: Path) -> None:
+    empty = client_for(Settings(data_dir=tmp_path / "empty"))
+    for url in [
+        "/api/compare?q=signal",
+        f"/api/brief?ids={TREATY}.art-1&format=md",
+        "/api/export?q=signal",
+        "/api/export?format=jsonl",
+    ]:
+        assert error_code(empty, url, 503) == "no-index", url
+
+
+# Explanations ----------------------------------------------------------------------------
+
+EXPLAINED = [
+    "q=signal",
+    "q=signal+log",
+    "q=safeguards",
+    "q=sign*",
+    "q=%22signal+logs%22",
+    "q=harbour+OR+quillwort",
+    "q=Article+3+Lantern+Convention",
+    "q=Lantern+Convention",
+    "q=lantren",
+    "q=Tidewater",
+    "q=evidence+request",
+    "theme=safeguards",
+    "q=request&theme=cross-border-access",
+    "q=Haruto",
+    "kind=treaty",
+]
+
+
+def fields_of(hit: dict[str, Any], passages: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The texts an explanation's ``where`` names, for one hit."""
+    passage = passages.get(hit["id"])
+    if passage is None:  # a metadata-only document
+        return {"title": hit["document"], "heading": hit["section"]}
+    document = passage["in"]
+    return {
+        "heading": passage["section"],
+        "text": passage["text"],
+        "path": " ".join(passage["path"]),
+        "title": " ".join([document["title"], document["short_title"], *document["aliases"]]),
+        "people": " ".join(person["name"] for person in document["people"]),
+        "speakers": " ".join(passage["speakers"]),
+    }
+
+
+@pytest.mark.parametrize("query", EXPLAINED)
+def test_every_hit_says_why_it_matched(
+    world: FlaskClient, passages: dict[str, dict[str, Any]], query: str
+) -> None:
+    body = get_json(world, f"/api/search?{query}&per_page=100")
+    assert body["results"], query
+    for hit in body["results"]:
+        explanation = hit["explanation"]
+        assert set(explanation) == {"summary", "reasons"}
+        texts = "; ".join(reason["text"] for reason in explanation["reasons"])
+        assert explanation["summary"] == texts[:1].upper() + texts[1:]
+        if body["query"]["mode"] != "browse" or "theme" in query or "Convention" in query:
+            assert explanation["reasons"], (query, hit["id"])
+        fields = fields_of(hit, passages)
+        for reason in explanation["reasons"]:
+            assert reason["how"] in HOWS
+            assert set(reason["where"]) <= set(FIELD_NAMES)
+            assert reason["text"]
+            for word in reason["matched"]:  # each matched word is where the reason says
+                places = [fields.get(where, "").casefold() for where in reason["where"]]
+                assert any(word.casefold() in place for place in places), (hit["id"], reason)
+
+
+def test_a_browse_has_nothing_to_explain(world: FlaskClient) -> None:
+    for hit in get_json(world, "/api/search?kind=treaty&per_page=100")["results"]:
+        assert hit["explanation"] == {"summary": "", "reasons": []}
+
+
+@pytest.mark.parametrize(
+    ("query", "hit_id", "reason"),
+    [
+        ("q=signal", f"{TREATY}.art-3", {"how": "exact", "query": "signal", "matched": ["signal"]}),
+        (
+            "q=signal",
+            f"{TREATY}.preamble",
+            {"how": "stemming", "query": "signal", "matched": ["signals"], "where": ["text"]},
+        ),
+        ("q=signal+log", f"{TREATY}.art-2", {"how": "definition", "query": "signal log"}),
+        (
+            "q=safeguards",
+            f"{TREATY}.art-4",
+            {"how": "synonym", "matched": ["conditions and safeguards"], "theme": "Safeguards"},
+        ),
+        ("q=sign*", f"{TREATY}.art-3", {"how": "prefix", "query": "sign*"}),
+        ("theme=safeguards", f"{TREATY}.art-4", {"how": "theme", "query": "Safeguards"}),
+        (
+            "q=Article+3+Lantern+Convention",
+            f"{TREATY}.art-3",
+            {"how": "article", "query": "Article 3"},
+        ),
+        ("q=Lantern+Convention", f"{TREATY}.art-1", {"how": "name", "query": "Lantern Convention"}),
+    ],
+)
+def test_the_explanation_names_how_each_term_matched(
+    world: FlaskClient, query: str, hit_id: str, reason: dict[str, Any]
+) -> None:
+    hits = get_json(world, f"/api/search?{query}&per_page=100")["results"]
+    (hit,) = [h for h in hits if h["id"] == hit_id]
+    reasons = hit["explanation"]["reasons"]
+    assert any(reason.items() <= r.items() for r in reasons), reasons
+
+
+def test_a_definition_comes_first_and_says_so(world: FlaskClient) -> None:
+    body = get_json(world, "/api/search?q=lantern+signal")
+    first = body["results"][0]
+    assert first["id"] == f"{TREATY}.art-2"
+    assert "defines “lantern signal”" in first["explanation"]["summary"]
+    assert any("defined term" in note for note in body["query"]["notes"])
+
+
+def test_compared_passages_carry_their_explanation(world: FlaskClient) -> None:
+    body = get_json(world, "/api/compare?q=signal+OR+quillwort")
+    found = [p for column in body["columns"] for p in column["passages"]]
+    assert found
+    assert all(p["explanation"]["reasons"] and p["explanation"]["summary"] for p in found)
+
+
+# Definitions and references of a passage ---------------------------------------------------
+
+
+def test_a_passage_that_defines_terms(world: FlaskClient) -> None:
+    body = get_json(world, f"/api/passages/{TREATY}.art-2")
+    where = {
+        "passage": f"{TREATY}.art-2",
+        "citation": "Convention on Lantern Signals between Harbours, Article 2 – Use of terms",
+        "url": "https://treaties.example.org/lantern-signals#art-2",
+    }
+    assert body["defines"] == [
+        {
+            "term": "lantern signal",
+            "text": '"lantern signal" means any sequence of flashes sent from a harbour tower '
+            "to a ship or to another tower;",
+            **where,
+        },
+        {
+            "term": "signal log",
+            "text": '"signal log" means the written record of such signals kept by a harbour '
+            "keeper.",
+            **where,
+        },
+    ]
+    for definition in body["defines"]:
+        assert definition["text"] in body["text"]
+    assert body["definitions"] == []  # its own terms are not defined again for it
+    assert body["references"] == [] and body["cited_by"] == []
+
+
+@pytest.mark.parametrize(
+    ("anchor", "terms"),
+    [
+        ("art-1", ["lantern signal"]),  # "lantern signal logs": the longest term there
+        ("art-3", ["signal log"]),
+        ("art-4", ["signal log"]),  # "signal logs"
+        ("preamble", ["lantern signal"]),  # "lantern signals"
+    ],
+)
+def test_a_passage_lists_the_definitions_of_the_terms_it_uses(
+    world: FlaskClient, anchor: str, terms: list[str]
+) -> None:
+    body = get_json(world, f"/api/passages/{TREATY}.{anchor}")
+    assert body["defines"] == []
+    assert [d["term"] for d in body["definitions"]] == terms
+    defines = get_json(world, f"/api/passages/{TREATY}.art-2")["defines"]
+    assert all(d in defines for d in body["definitions"])  # the same definitions, whole
+
+
+def test_a_session_and_a_treaty_without_definitions_have_none(
+    world: FlaskClient, passages: dict[str, dict[str, Any]]
+) -> None:
+    for passage_id in passages:
+        if passage_id.startswith((PROPOSAL, HOSTILE)):
+            body = get_json(world, f"/api/passages/{passage_id}")
+            assert (body["defines"], body["definitions"]) == ([], []), passage_id
+
+
+@pytest.fixture(scope="module")
+def referring(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """The world with an Article 5 that refers to other articles and to another treaty."""
+    settings = world_settings(tmp_path_factory.mktemp("referring-world"), hostile=True)
+    treaty = settings.mirror / f"{TREATY}.md"  # type: ignore[operator]
+    text = treaty.read_text(encoding="utf-8")
+    article = (
+        "### Article  5\n\n####Keepers abroad\n\n"
+        "A request under Article 3 shall respect the safeguards of Article 4 of this Convention; "
+        "a signal log of the meadows is kept under the Marsh Wardens Convention.\n\n"
+    )
+    treaty.write_text(text.replace("####Verdrag inzake", article + "####Verdrag inzake", 1))
+    assert ingest(settings).exit_code == 0
+    return client_for(settings)
+
+
+def test_a_passage_lists_its_references(referring: FlaskClient) -> None:
+    body = get_json(referring, f"/api/passages/{TREATY}.art-5")
+    assert [(r["text"], r["target"]) for r in body["references"]] == [
+        ("Article 3", f"{TREATY}.art-3"),
+        ("Article 4", f"{TREATY}.art-4"),
+        ("Marsh Wardens Convention", HOSTILE),
+    ]
+    for reference in body["references"]:
+        assert body["text"][reference["start"] : reference["end"]] == reference["text"]
+    assert [d["term"] for d in body["definitions"]] == ["signal log"]
+    assert body["cited_by"] == []
+
+
+@pytest.mark.parametrize("anchor", ["art-3", "art-4"])
+def test_a_passage_lists_who_cites_it(referring: FlaskClient, anchor: str) -> None:
+    body = get_json(referring, f"/api/passages/{TREATY}.{anchor}")
+    citation = "Convention on Lantern Signals between Harbours, Article 5 – Keepers abroad"
+    assert body["cited_by"] == [{"id": f"{TREATY}.art-5", "citation": citation}]
+    assert body["references"] == []
+    uncited = get_json(referring, f"/api/passages/{TREATY}.art-1")
+    assert uncited["cited_by"] == []
+
+
+# --- the real mirror: the issue's "Done means" ------------------------------------------
+
+INSTRUMENTS_WITH_TEXT = [
+    "coe-ets-185",
+    "coe-ets-189",
+    "coe-ets-108",
+    "coe-ets-181",
+    "coe-ets-030",
+    "coe-ets-182",
+]
+
+
+def test_real_compare_on_safeguards_has_every_instrument_and_the_sessions(
+    mirror_client: FlaskClient,
+) -> None:
+    body = get_json(mirror_client, "/api/compare?theme=safeguards")
+    keys = [column["key"] for column in body["columns"]]
+    assert sorted(keys[:-1]) == sorted(INSTRUMENTS_WITH_TEXT)
+    assert keys[-1] == IGF_COLUMN
+    sources = get_json(mirror_client, "/api/sources")["sources"]
+    igf = {s["id"] for s in sources if s["kind"].startswith("igf-") and s["holds"] == "text"}
+    instruments = [s for s in sources if not s["kind"].startswith("igf-")]
+    assert keys[:-1] == [s["id"] for s in instruments if s["holds"] == "text"]  # manifest order
+    assert set(body["columns"][-1]["sources"]) == igf
+    assert [n["source"] for n in body["not_held"]] == [
+        s["id"] for s in instruments if s["holds"] == "metadata-only"
+    ]
+    for column in body["columns"]:
+        assert {p["source"] for p in column["passages"]} <= set(column["sources"])
+        assert len(column["passages"]) == min(3, column["total"])
+    budapest = body["columns"][keys.index("coe-ets-185")]
+    assert "coe-ets-185.art-15" in [p["id"] for p in budapest["passages"]]
+
+
+def test_real_brief_as_markdown_cites_and_links_every_passage(
+    mirror_client: FlaskClient,
+) -> None:
+    ids = ["coe-ets-185.art-15", "coe-ets-108.art-2", "igf-2021-ws188.overview"]
+    for passage_id in ids:  # they exist
+        source = passage_id.partition(".")[0]
+        listed = get_json(mirror_client, f"/api/documents/{source}")["passages"]
+        assert passage_id in [p["id"] for p in listed]
+    response = mirror_client.get(f"/api/brief?ids={','.join(ids)}&format=md")
+    assert response.status_code == 200
+    assert response.mimetype == "text/markdown"
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("# Brief")
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
+    assert len(sections) == 3
+    for passage_id, section in zip(ids, sections, strict=True):
+        passage = get_json(mirror_client, f"/api/passages/{passage_id}")
+        lines = section.splitlines()
+        assert f"- Citation: {passage['citation']}" in map(unescaped_markdown, lines)
+        assert f"- Link: <{passage['url']}>" in lines
+        assert passage["url"].endswith(f"#{passage['anchor']}")
+    assert (
+        "- Link: <https://www.coe.int/en/web/conventions/full-list?module=treaty-detail&treatynum=185#art-15>"
+        in text
+    )
+
+
+def test_real_brief_of_fifty_passages_and_no_more(mirror_client: FlaskClient) -> None:
+    ids = [
+        passage["id"]
+        for source in ("coe-ets-108", "coe-ets-185")
+        for passage in get_json(mirror_client, f"/api/documents/{source}")["passages"]
+    ]
+    assert len(ids) > 50
+    body = get_json(mirror_client, f"/api/brief?ids={','.join(ids[:50])}")
+    assert [entry["id"] for entry in body["passages"]] == ids[:50]
+    assert error_code(mirror_client, f"/api/brief?ids={','.join(ids[:51])}") == "invalid-parameter"
+
+
+def test_real_traffic_data_lists_its_definition_first(mirror_client: FlaskClient) -> None:
+    body = get_json(mirror_client, "/api/search?q=traffic+data")
+    first = body["results"][0]
+    assert first["id"] == "coe-ets-185.art-1"
+    assert {"how": "definition", "query": "traffic data"}.items() <= first["explanation"][
+        "reasons"
+    ][-1].items()
+    assert "defines “traffic data”" in first["explanation"]["summary"]
+    assert all(hit["explanation"]["summary"] for hit in body["results"])
+
+
+def test_real_personal_data_is_defined_for_the_protocol_by_convention_108(
+    mirror_client: FlaskClient,
+) -> None:
+    body = get_json(mirror_client, "/api/passages/coe-ets-181.art-2")
+    (personal,) = [d for d in body["definitions"] if d["term"] == "personal data"]
+    assert personal["passage"] == "coe-ets-108.art-2"
+    assert personal["text"].startswith('"personal data" means')
+    assert personal["citation"].endswith("Article 2 – Definitions")
+    assert personal["url"].endswith("treatynum=108#art-2")
+
+
+def test_real_article_29_is_cited_by_article_30(mirror_client: FlaskClient) -> None:
+    body = get_json(mirror_client, "/api/passages/coe-ets-185.art-29")
+    assert "coe-ets-185.art-30" in [c["id"] for c in body["cited_by"]]
+    (cited,) = [c for c in body["cited_by"] if c["id"] == "coe-ets-185.art-30"]
+    assert cited["citation"].startswith("Convention on Cybercrime (ETS No. 185), Article 30")
+    article_30 = get_json(mirror_client, "/api/passages/coe-ets-185.art-30")
+    to_29 = [r for r in article_30["references"] if r["target"] == "coe-ets-185.art-29"]
+    assert to_29
+    for reference in article_30["references"]:
+        assert article_30["text"][reference["start"] : reference["end"]] == reference["text"]
+
+
+def test_real_export_is_the_whole_search(mirror_client: FlaskClient) -> None:
+    """Over 100 hits: the export reads more than one page of the search."""
+    hits, total = walk(mirror_client, per_page=100)
+    assert total > 100
+    response = mirror_client.get("/api/export?format=jsonl")
+    assert response.headers["X-Total-Count"] == str(total)
+    assert read_jsonl(response) == hits
+    rows = read_csv(mirror_client.get("/api/export"))
+    assert [row["id"] for row in rows] == [hit["id"] for hit in hits]

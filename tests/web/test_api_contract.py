@@ -1,21 +1,28 @@
-"""The JSON API held to its own contract, the OpenAPI 3.1 document at /api/openapi.json.
+"""The API held to its own contract, the OpenAPI 3.1 document at /api/openapi.json.
 
 The document is checked with openapi-spec-validator; then every path it lists is called,
 on the invented world of ``test_api.py`` and on the real mirror (``../shared/corpus``,
-skipped where absent), and every 2xx body is validated against the response schema the
-document gives for it (OpenAPI 3.1 schemas are JSON Schema 2020-12; ``#/components/...``
-references are resolved through a ``referencing`` registry holding the whole document),
-every 4xx body against the Error schema. Then the rest of the contract: parameters,
-enums, CORS, ETags, paging by ``next_url``, JSON errors and no HTML under /api/.
+skipped where absent). A 2xx answer has one of the media types the document lists for
+it: a JSON body is validated against the response schema the document gives for it
+(OpenAPI 3.1 schemas are JSON Schema 2020-12; ``#/components/...`` references are
+resolved through a ``referencing`` registry holding the whole document); the files (the
+Markdown brief, the CSV and JSON-lines exports) must be well-formed UTF-8, each JSON line
+a valid Hit, the CSV with its documented header. Every 4xx body is JSON, valid against
+the Error schema. Then the rest of the contract: parameters, enums, CORS, ETags, paging
+by ``next_url``, JSON errors and no HTML under /api/.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -33,6 +40,16 @@ from tests.factories import invented_world as world_settings
 
 DOCUMENT_URI = "urn:kb:openapi"
 SEARCH = "/api/search"
+COMPARE = "/api/compare"
+BRIEF = "/api/brief"
+EXPORT = "/api/export"
+JSON = "application/json"
+# The media types a 200 may have besides JSON, and the files they are
+FILES = {"text/markdown": BRIEF, "text/csv": EXPORT, "application/x-ndjson": EXPORT}
+# The CSV export's header, as docs/api.md gives it
+CSV_HEADER = (
+    "rank,id,citation,url,document,source,kind,year,section,path,score,matched_terms,why,snippet"
+)
 # The keys the search JSON was specified with (the issue); `query` may hold more.
 ISSUE_TOP_KEYS = {
     "ok",
@@ -125,14 +142,18 @@ def template(spec: dict[str, Any], url: str) -> str:
     raise AssertionError(f"{path} is not a path of the OpenAPI document")
 
 
-def response_schema(spec: dict[str, Any], url: str, status: int) -> str:
-    """Where the document keeps the schema of ``url``'s answer with ``status``."""
-    path = template(spec, url)
-    responses = spec["paths"][path]["get"]["responses"]
+def media_types(spec: dict[str, Any], url: str, status: int) -> set[str]:
+    """The media types the document lists for ``url``'s answer with ``status``."""
+    responses = spec["paths"][template(spec, url)]["get"]["responses"]
     assert str(status) in responses, f"{url} answered {status}, not documented for it"
-    return pointer(
-        "paths", path, "get", "responses", str(status), "content", "application/json", "schema"
-    )
+    return set(responses[str(status)]["content"])
+
+
+def response_schema(spec: dict[str, Any], url: str, status: int, media: str = JSON) -> str:
+    """Where the document keeps the schema of ``url``'s answer with ``status`` as ``media``."""
+    path = template(spec, url)
+    assert media in media_types(spec, url, status), (url, status, media)
+    return pointer("paths", path, "get", "responses", str(status), "content", media, "schema")
 
 
 def schema_at(spec: dict[str, Any], where: str) -> Any:
@@ -159,22 +180,64 @@ def assert_valid(registry: Registry, where: str, body: Any) -> None:
 def check_answer(
     spec: dict[str, Any], registry: Registry, client: FlaskClient, url: str
 ) -> tuple[int, Any]:
-    """GET ``url`` and hold the answer to the document; returns its status and body."""
+    """GET ``url`` and hold the answer to the document; returns its status and body.
+
+    The body is the JSON, or for a file the parsed file: the Markdown text, the CSV's
+    rows (a dict per row) or the JSON lines' objects.
+    """
+    status, body, _ = checked(spec, registry, client, url)
+    return status, body
+
+
+def checked(
+    spec: dict[str, Any], registry: Registry, client: FlaskClient, url: str
+) -> tuple[int, Any, str]:
+    """:func:`check_answer`, with the answer's media type too."""
     response = client.get(url)
-    body = assert_json(response)
     assert response.headers.get("Access-Control-Allow-Origin") == "*"
     status = response.status_code
-    assert status < 500, body
-    if 200 <= status < 300:
-        if template(spec, url) != "/api/openapi.json":  # the document itself, served as is
-            assert body["ok"] is True
-        assert_valid(registry, response_schema(spec, url, status), body)
-    else:
+    assert status < 500, response.data[:300]
+    if not 200 <= status < 300:  # an error: JSON, the Error shape, documented for the path
+        body = assert_json(response)
         assert 400 <= status < 500
         assert body["ok"] is False
         assert_valid(registry, component("Error"), body)
-        assert_valid(registry, response_schema(spec, url, status), body)  # documented too
-    return status, body
+        assert_valid(registry, response_schema(spec, url, status), body)
+        return status, body, response.mimetype
+    assert response.mimetype in media_types(spec, url, status), (url, response.content_type)
+    if response.mimetype != JSON:
+        return status, assert_file(registry, response), response.mimetype
+    body = assert_json(response)
+    if template(spec, url) != "/api/openapi.json":  # the document itself, served as is
+        assert body["ok"] is True
+    assert_valid(registry, response_schema(spec, url, status), body)
+    return status, body, response.mimetype
+
+
+def assert_file(registry: Registry, response: TestResponse) -> Any:
+    """A file the API answers with, well-formed for its media type; returns it parsed."""
+    assert response.status_code == 200
+    text = response.get_data().decode("utf-8")  # UTF-8 or UnicodeDecodeError
+    if response.mimetype == "text/markdown":
+        assert response.mimetype_params.get("charset") == "utf-8", response.content_type
+        assert text.startswith("# Brief\n"), text[:80]
+        return text
+    if response.mimetype == "text/csv":
+        assert response.mimetype_params.get("charset") == "utf-8", response.content_type
+        assert "X-Total-Count" in response.headers
+        header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert ",".join(header) == CSV_HEADER
+        assert all(len(row) == len(header) for row in rows), text[:300]
+        assert [row[0] for row in rows] == [str(n) for n in range(1, len(rows) + 1)]
+        assert len(rows) <= int(response.headers["X-Total-Count"])
+        return [dict(zip(header, row, strict=True)) for row in rows]
+    assert response.mimetype == "application/x-ndjson", response.content_type
+    assert text == "" or text.endswith("\n")
+    hits = [json.loads(line) for line in text.split("\n")[:-1]]
+    for hit in hits:
+        assert_valid(registry, component("Hit"), hit)
+    assert len(hits) <= int(response.headers["X-Total-Count"])
+    return hits
 
 
 def assert_error(response: TestResponse, status: int, code: str | None = None) -> dict[str, Any]:
@@ -192,25 +255,55 @@ def search(client: FlaskClient, **params: Any) -> TestResponse:
     return client.get(f"{SEARCH}?{urlencode(params, doseq=True)}")
 
 
-def urls_for(spec: dict[str, Any], client: FlaskClient, searches: list[str]) -> Iterator[str]:
-    """Every documented path, made concrete with every id the index holds."""
+def urls_for(
+    spec: dict[str, Any], client: FlaskClient, searches: list[str], compares: list[str]
+) -> Iterator[str]:
+    """Every documented path, made concrete with every id the index holds.
+
+    The searches are asked of /api/search, and of /api/export (without their paging) in
+    both formats; /api/brief is asked for every passage, 50 at a time, in both formats.
+    """
     sources = client.get("/api/sources").get_json()["sources"]
+    passages = [
+        passage["id"]
+        for source in sources
+        for passage in client.get(f"/api/documents/{source['id']}").get_json().get("passages", [])
+    ]
     for path in spec["paths"]:
         if path == SEARCH:
             yield from (f"{SEARCH}?{query}" for query in searches)
+        elif path == EXPORT:
+            for query in dict.fromkeys(unpaged(query) for query in searches):
+                yield f"{EXPORT}?{query}"  # CSV, the default
+                yield f"{EXPORT}?{query}{'&' if query else ''}format=jsonl"
+        elif path == COMPARE:
+            yield from (f"{COMPARE}?{query}" for query in compares)
+        elif path == BRIEF:
+            for start in range(0, len(passages), 50):
+                ids = ",".join(passages[start : start + 50])
+                yield f"{BRIEF}?{urlencode({'ids': ids})}"
+                yield f"{BRIEF}?{urlencode({'ids': ids, 'format': 'md'})}"
+            yield f"{BRIEF}?ids={passages[-1]},{passages[0]},{passages[-1]}&format=md"
+            yield f"{BRIEF}?ids={passages[0]},no-such-document.art-1"
+            yield f"{BRIEF}?format=md"
         elif "{document_id}" in path:
             for source in sources:
                 yield path.replace("{document_id}", source["id"])
             yield path.replace("{document_id}", "no-such-document")
         elif "{passage_id}" in path:
-            for source in sources:
-                data = client.get(f"/api/documents/{source['id']}").get_json()
-                for passage in data["passages"]:
-                    yield path.replace("{passage_id}", passage["id"])
+            for passage_id in passages:
+                yield path.replace("{passage_id}", passage_id)
             yield path.replace("{passage_id}", "no-such-document.art-1")
         else:
             assert "{" not in path, f"a path parameter of {path} is not exercised"
+            assert not spec["paths"][path]["get"]["parameters"], f"{path}'s are not exercised"
             yield path
+
+
+def unpaged(query: str) -> str:
+    """A search's query string without its paging: what /api/export takes."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, v) for k, v in pairs if k not in ("page", "per_page")])
 
 
 def undocumented(spec: dict[str, Any], schema: dict[str, Any], body: Any, at: str = "") -> set[str]:
@@ -288,6 +381,29 @@ MIRROR_SEARCHES = [
     "source=coe-ets-185,coe-ets-108&q=data",
     "q=data+NOT+personal&per_page=100",
 ]
+FIXTURE_COMPARES = [
+    "q=signal",
+    "theme=safeguards",
+    "q=lantren",
+    "q=zzzzqqq",
+    "q=Tidewater",
+    "q=signal&per_column=1",
+    "q=harbour+OR+fog&per_column=10",
+    "q=request&theme=cross-border-access",
+    "",
+    "q=signal&per_column=11",
+    "theme=nope",
+    "q=signal&kind=treaty",
+]
+MIRROR_COMPARES = [
+    "theme=safeguards",
+    "q=MLA",
+    "q=jurisdicton",
+    "q=traffic+data&per_column=10",
+    "q=retention",
+    "q=Article+32+Budapest+Convention",
+    "theme=interception&q=data",
+]
 
 
 # The document ----------------------------------------------------------------------------
@@ -324,15 +440,48 @@ def test_every_reference_resolves(spec: dict[str, Any], registry: Registry) -> N
         assert resolver.lookup(reference).contents, reference
 
 
-def test_every_path_is_a_json_get(spec: dict[str, Any]) -> None:
+def test_the_description_does_not_say_every_answer_is_json(spec: dict[str, Any]) -> None:
+    files = {
+        media
+        for item in spec["paths"].values()
+        for media in item["get"]["responses"]["200"]["content"]
+        if media != JSON
+    }
+    assert files == set(FILES)
+    assert "every answer is json" not in spec["info"]["description"].lower()
+
+
+def test_every_path_is_a_get_answering_json_or_a_documented_file(spec: dict[str, Any]) -> None:
+    """Errors are always the JSON Error; a 200 is JSON, but for the brief and the export."""
     for path, item in spec["paths"].items():
         assert path.startswith("/api/")
         assert set(item) == {"get"}, path
         for status, answer in item["get"]["responses"].items():
-            assert set(answer["content"]) == {"application/json"}, (path, status)
+            content = answer["content"]
             if status.startswith(("4", "5")):
-                schema = answer["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/Error"}, (path, status)
+                assert content == {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}
+                continue
+            assert status == "200", (path, status)
+            files = {media for media in content if media != JSON}
+            assert all(FILES[media] == path for media in files), (path, files)
+            for media in files:  # a file is text, its shape described in words
+                assert content[media]["schema"] == {"type": "string"}, (path, media)
+            assert JSON in content or path == EXPORT, path
+    assert set(spec["paths"][BRIEF]["get"]["responses"]["200"]["content"]) == {
+        JSON,
+        "text/markdown",
+    }
+    assert set(spec["paths"][EXPORT]["get"]["responses"]["200"]["content"]) == {
+        "text/csv",
+        "application/x-ndjson",
+    }
+
+
+def test_only_the_brief_and_the_export_answer_files(spec: dict[str, Any]) -> None:
+    for path, item in spec["paths"].items():
+        media = set(item["get"]["responses"]["200"]["content"])
+        if path not in (BRIEF, EXPORT):
+            assert media == {JSON}, path
 
 
 # Every path, every answer, against its schema -------------------------------------------------
@@ -342,31 +491,47 @@ def test_every_path_on_the_fixture_world_matches_its_schema(
     spec: dict[str, Any], registry: Registry, client: FlaskClient
 ) -> None:
     statuses: dict[str, set[int]] = {}
-    for url in urls_for(spec, client, FIXTURE_SEARCHES):
-        status, _ = check_answer(spec, registry, client, url)
-        statuses.setdefault(template(spec, url), set()).add(status)
+    media: dict[str, set[str]] = {}
+    for url in urls_for(spec, client, FIXTURE_SEARCHES, FIXTURE_COMPARES):
+        status, _, mimetype = checked(spec, registry, client, url)
+        path = template(spec, url)
+        statuses.setdefault(path, set()).add(status)
+        if status == 200:
+            media.setdefault(path, set()).add(mimetype)
     assert set(statuses) == set(spec["paths"])
     assert all(200 in found for found in statuses.values()), statuses
+    for path in spec["paths"]:  # every documented media type of a 200 was answered
+        assert media[path] == media_types(spec, path, 200), path
 
 
 def test_every_path_on_the_real_mirror_matches_its_schema(
     spec: dict[str, Any], registry: Registry, real_client: FlaskClient
 ) -> None:
-    answered = 0
-    for url in urls_for(spec, real_client, MIRROR_SEARCHES):
-        check_answer(spec, registry, real_client, url)
-        answered += 1
-    assert answered > 190  # 16 documents and 173 passages among them
+    answered: Counter[str] = Counter()
+    for url in urls_for(spec, real_client, MIRROR_SEARCHES, MIRROR_COMPARES):
+        status, _, mimetype = checked(spec, registry, real_client, url)
+        answered[f"{template(spec, url)} {status} {mimetype if status == 200 else ''}"] += 1
+    assert answered.total() > 190, answered  # 16 documents, 173 passages among them
+    for path in spec["paths"]:
+        for media in media_types(spec, path, 200):
+            assert answered[f"{path} 200 {media}"], (path, media, answered)
 
 
 def test_the_documented_example_ids_exist_on_the_real_mirror(
     spec: dict[str, Any], real_client: FlaskClient
 ) -> None:
+    examples = 0
     for path, item in spec["paths"].items():
         for parameter in item["get"]["parameters"]:
+            if "example" not in parameter:
+                continue
+            examples += 1
             if parameter["in"] == "path":
                 url = path.replace("{" + parameter["name"] + "}", parameter["example"])
-                assert real_client.get(url).status_code == 200, url
+            else:
+                url = f"{path}?{urlencode({parameter['name']: parameter['example']})}"
+            assert real_client.get(url).status_code == 200, url
+    assert examples >= 3  # the two ids in paths, the brief's ids
 
 
 @pytest.mark.parametrize(
@@ -377,6 +542,12 @@ def test_the_documented_example_ids_exist_on_the_real_mirror(
         f"/api/documents/{TREATY}",
         f"/api/documents/{DECLARATION}",
         f"/api/passages/{TREATY}.art-4",
+        f"/api/passages/{TREATY}.art-2",  # defines terms
+        f"/api/passages/{TREATY}.art-3",  # uses a defined term
+        f"/api/passages/{PROPOSAL}.overview",
+        "/api/compare?q=signal",
+        "/api/compare?theme=safeguards&per_column=10",
+        f"/api/brief?ids={TREATY}.art-2,{PROPOSAL}.overview",
         "/api/themes",
         "/api/health",
         "/api/sources",
@@ -388,6 +559,29 @@ def test_every_key_the_api_sends_is_documented(
     body = client.get(path).get_json()
     schema = schema_at(spec, response_schema(spec, path, 200))
     assert undocumented(spec, schema, body) == set()
+
+
+def test_every_key_of_an_exported_hit_is_documented(
+    spec: dict[str, Any], client: FlaskClient
+) -> None:
+    for query in ["", "q=signal", "theme=safeguards", "q=Tidewater"]:
+        response = client.get(f"{EXPORT}?{query}&format=jsonl")
+        lines = response.get_data().splitlines()
+        assert lines, query
+        for line in lines:
+            assert undocumented(spec, {"$ref": component("Hit")}, json.loads(line)) == set()
+
+
+def test_the_references_of_a_passage_are_documented(
+    spec: dict[str, Any], registry: Registry, real_client: FlaskClient
+) -> None:
+    """The fixture world has no cross-references; the mirror has."""
+    for passage_id in ["coe-ets-185.art-29", "coe-ets-181.art-2"]:
+        url = f"/api/passages/{passage_id}"
+        status, body = check_answer(spec, registry, real_client, url)
+        assert status == 200 and body["references"] and body["cited_by"], passage_id
+        schema = schema_at(spec, response_schema(spec, url, 200))
+        assert undocumented(spec, schema, body) == set()
 
 
 def test_before_any_ingest_every_path_answers_a_documented_error(
@@ -408,10 +602,16 @@ def test_before_any_ingest_every_path_answers_a_documented_error(
 # Parameters ------------------------------------------------------------------------------
 
 
-def valid_values(client: FlaskClient) -> dict[str, str]:
-    """One accepted value for every search parameter, on the fixture world."""
+QUERY_OPERATIONS = [SEARCH, COMPARE, BRIEF, EXPORT]
+# What a parameter needs beside it to be answered 200: a comparison a query or a theme,
+# a brief its ids
+COMPANIONS = {COMPARE: {"theme": "safeguards"}, BRIEF: {"ids": f"{TREATY}.art-1"}}
+
+
+def valid_values(client: FlaskClient, path: str = SEARCH) -> dict[str, str]:
+    """One accepted value for every query parameter of ``path``, on the fixture world."""
     theme = client.get("/api/themes").get_json()["themes"][0]["id"]
-    return {
+    searching = {
         "q": "lantern",
         "kind": "treaty",
         "source": TREATY,
@@ -422,118 +622,240 @@ def valid_values(client: FlaskClient) -> dict[str, str]:
         "per_page": "5",
         "sort": "year_desc",
     }
+    return {
+        SEARCH: searching,
+        EXPORT: {
+            **{k: v for k, v in searching.items() if k not in ("page", "per_page")},
+            "format": "jsonl",
+        },
+        COMPARE: {"q": "lantern", "theme": theme, "per_column": "5"},
+        BRIEF: {"ids": f"{TREATY}.art-3,{PROPOSAL}.overview,{TREATY}.art-1", "format": "md"},
+    }[path]
 
 
-def search_parameters(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    return spec["paths"][SEARCH]["get"]["parameters"]
+def search_parameters(spec: dict[str, Any], path: str = SEARCH) -> list[dict[str, Any]]:
+    return spec["paths"][path]["get"]["parameters"]
 
 
-def test_every_documented_search_parameter_is_accepted(
-    spec: dict[str, Any], registry: Registry, client: FlaskClient
+@pytest.mark.parametrize("path", QUERY_OPERATIONS)
+def test_every_documented_query_parameter_is_accepted(
+    spec: dict[str, Any], registry: Registry, client: FlaskClient, path: str
 ) -> None:
-    values = valid_values(client)
-    documented = {p["name"] for p in search_parameters(spec)}
+    values = valid_values(client, path)
+    documented = {p["name"] for p in search_parameters(spec, path)}
     assert documented == set(values)
     for name in sorted(documented):
-        url = f"{SEARCH}?{urlencode({name: values[name]})}"
+        url = f"{path}?{urlencode({**COMPANIONS.get(path, {}), name: values[name]})}"
         status, body = check_answer(spec, registry, client, url)
         assert status == 200, (name, body)
-    url = f"{SEARCH}?{urlencode(values)}"
+    url = f"{path}?{urlencode(values)}"
     assert check_answer(spec, registry, client, url)[0] == 200
 
 
-def test_every_documented_search_parameter_is_in_the_query_parameters(
-    spec: dict[str, Any],
+def test_the_query_operations_are_every_operation_with_a_query(spec: dict[str, Any]) -> None:
+    with_query = [
+        path
+        for path, item in spec["paths"].items()
+        if any(p["in"] == "query" for p in item["get"]["parameters"])
+    ]
+    assert sorted(with_query) == sorted(QUERY_OPERATIONS)
+
+
+def test_the_export_takes_the_search_parameters_but_paging(spec: dict[str, Any]) -> None:
+    searching = search_parameters(spec, SEARCH)
+    exporting = {p["name"]: p for p in search_parameters(spec, EXPORT)}
+    assert set(exporting) == {p["name"] for p in searching} - {"page", "per_page"} | {"format"}
+    for parameter in searching:
+        if parameter["name"] in exporting:
+            assert exporting[parameter["name"]] == parameter
+
+
+@pytest.mark.parametrize("path", QUERY_OPERATIONS)
+def test_every_documented_query_parameter_is_in_the_query_parameters(
+    spec: dict[str, Any], path: str
 ) -> None:
-    for parameter in search_parameters(spec):
+    for parameter in search_parameters(spec, path):
         assert parameter["in"] == "query"
-        assert parameter["required"] is False
+        required = (path, parameter["name"]) == (BRIEF, "ids")  # the brief needs its ids
+        assert parameter["required"] is required, parameter
         assert parameter["description"]
         Draft202012Validator.check_schema(parameter["schema"])
 
 
+@pytest.mark.parametrize("path", QUERY_OPERATIONS)
 @pytest.mark.parametrize(
     "query",
     ["query=x", "Q=x", "limit=5", "per-page=5", "q=x&offset=3", "=x", "callback=f", "page[]=1"],
 )
 def test_an_undocumented_parameter_is_400_unknown_parameter(
-    registry: Registry, client: FlaskClient, query: str
+    registry: Registry, client: FlaskClient, path: str, query: str
 ) -> None:
-    body = assert_error(client.get(f"{SEARCH}?{query}"), 400, "unknown-parameter")
+    companions = urlencode(COMPANIONS.get(path, {}))
+    body = assert_error(client.get(f"{path}?{companions}&{query}"), 400, "unknown-parameter")
     assert_valid(registry, component("Error"), body)
 
 
-def enum_cases() -> list[tuple[str, str]]:
-    """(parameter, value) for every value of the documented enums, read from kb's own lists."""
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        (EXPORT, "page=1"),
+        (EXPORT, "q=signal&per_page=100"),
+        (COMPARE, "q=signal&page=2"),
+        (COMPARE, "q=signal&kind=treaty"),
+        (COMPARE, "q=signal&source=pipeline-treaty"),
+        (COMPARE, "q=signal&format=csv"),
+        (BRIEF, f"ids={TREATY}.art-1&q=signal"),
+        (BRIEF, f"ids={TREATY}.art-1&per_page=5"),
+        (SEARCH, "q=signal&format=csv"),
+        (SEARCH, "q=signal&per_column=2"),
+        (SEARCH, f"ids={TREATY}.art-1"),
+    ],
+)
+def test_another_operations_parameter_is_400_unknown_parameter(
+    registry: Registry, client: FlaskClient, path: str, query: str
+) -> None:
+    """A parameter of another operation is not one of this one's: refused, not ignored."""
+    body = assert_error(client.get(f"{path}?{query}"), 400, "unknown-parameter")
+    assert_valid(registry, component("Error"), body)
+
+
+def enum_cases() -> list[tuple[str, str, str]]:
+    """(path, parameter, value) for every value of the documented enums, from kb's lists."""
     from kb.models import KIND_LABELS
     from kb.search.request import SORTS
+    from kb.web.api import EXPORT_FORMATS
 
-    return [("kind", kind) for kind in KIND_LABELS] + [("sort", sort) for sort in SORTS]
+    cases = [(SEARCH, "kind", kind) for kind in KIND_LABELS]
+    cases += [(SEARCH, "sort", sort) for sort in SORTS]
+    cases += [(EXPORT, name, value) for path, name, value in cases]
+    cases += [(EXPORT, "format", form) for form in EXPORT_FORMATS]
+    cases += [(BRIEF, "format", form) for form in ("json", "md")]  # as docs/api.md says
+    return cases
 
 
-@pytest.mark.parametrize(("name", "value"), enum_cases())
+@pytest.mark.parametrize(("path", "name", "value"), enum_cases())
 def test_every_documented_enum_value_is_accepted(
-    spec: dict[str, Any], client: FlaskClient, name: str, value: str
+    spec: dict[str, Any], registry: Registry, client: FlaskClient, path: str, name: str, value: str
 ) -> None:
-    (parameter,) = [p for p in search_parameters(spec) if p["name"] == name]
+    (parameter,) = [p for p in search_parameters(spec, path) if p["name"] == name]
     assert value in parameter["schema"]["enum"]
-    response = search(client, **{name: value})
-    assert response.status_code == 200, response.get_json()
+    url = f"{path}?{urlencode({**COMPANIONS.get(path, {}), name: value})}"
+    status, body = check_answer(spec, registry, client, url)
+    assert status == 200, body
 
 
 def test_the_documented_enums_are_exactly_what_kb_accepts(spec: dict[str, Any]) -> None:
-    documented = {p["name"]: p["schema"].get("enum") for p in search_parameters(spec)}
-    cases = enum_cases()
-    assert sorted(documented["kind"]) == sorted(v for n, v in cases if n == "kind")
-    assert sorted(documented["sort"]) == sorted(v for n, v in cases if n == "sort")
+    documented = {
+        (path, p["name"]): sorted(p["schema"]["enum"])
+        for path, item in spec["paths"].items()
+        for p in item["get"]["parameters"]
+        if "enum" in p["schema"]
+    }
+    accepted: dict[tuple[str, str], list[str]] = {}
+    for path, name, value in enum_cases():
+        accepted.setdefault((path, name), []).append(value)
+    assert documented == {key: sorted(values) for key, values in accepted.items()}
+
+
+def test_the_default_format_is_the_documented_default(
+    spec: dict[str, Any], client: FlaskClient
+) -> None:
+    for path, base, media in [
+        (BRIEF, f"ids={TREATY}.art-1", JSON),
+        (EXPORT, "q=signal", "text/csv"),
+    ]:
+        (parameter,) = [p for p in search_parameters(spec, path) if p["name"] == "format"]
+        assert parameter["schema"]["default"] == parameter["schema"]["enum"][0]
+        for query in (base, f"{base}&format=", f"{base}&format={parameter['schema']['default']}"):
+            assert client.get(f"{path}?{query}").mimetype == media, query
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("path", "name", "value"),
     [
-        ("kind", "x"),
-        ("kind", "Treaty"),
-        ("kind", "treaty,x"),
-        ("sort", "x"),
-        ("sort", "RELEVANCE"),
-        ("sort", "year"),
-        ("theme", "x"),
-        ("source", "no-such-source"),
+        (SEARCH, "kind", "x"),
+        (SEARCH, "kind", "Treaty"),
+        (SEARCH, "kind", "treaty,x"),
+        (SEARCH, "sort", "x"),
+        (SEARCH, "sort", "RELEVANCE"),
+        (SEARCH, "sort", "year"),
+        (SEARCH, "theme", "x"),
+        (SEARCH, "source", "no-such-source"),
+        (EXPORT, "kind", "x"),
+        (EXPORT, "sort", "year"),
+        (EXPORT, "theme", "x"),
+        (EXPORT, "format", "xml"),
+        (EXPORT, "format", "CSV"),
+        (EXPORT, "format", "md"),
+        (EXPORT, "format", "json"),
+        (COMPARE, "theme", "x"),
+        (BRIEF, "format", "csv"),
+        (BRIEF, "format", "markdown"),
+        (BRIEF, "format", "JSON"),
     ],
 )
 def test_a_value_outside_an_enum_is_400(
-    registry: Registry, client: FlaskClient, name: str, value: str
+    registry: Registry, client: FlaskClient, path: str, name: str, value: str
 ) -> None:
-    body = assert_error(search(client, **{name: value}), 400, "invalid-parameter")
+    url = f"{path}?{urlencode({**COMPANIONS.get(path, {}), name: value})}"
+    body = assert_error(client.get(url), 400, "invalid-parameter")
     assert_valid(registry, component("Error"), body)
 
 
 @pytest.mark.parametrize(
-    ("query", "named"),
+    ("path", "query", "named"),
     [
-        ("page=abc", "page"),
-        ("page=0", "page"),
-        ("page=-1", "page"),
-        ("page=1.5", "page"),
-        ("per_page=0", "per_page"),
-        ("per_page=101", "per_page"),
-        ("per_page=abc", "per_page"),
-        ("page=200&per_page=100", "10000"),
-        ("page=10001", "10000"),
-        ("sort=x", "sort"),
-        ("kind=x", "kind"),
-        ("year=abc", "year"),
-        ("year=99", "year"),
-        ("year=2019-20", "year"),
+        (SEARCH, "page=abc", "page"),
+        (SEARCH, "page=0", "page"),
+        (SEARCH, "page=-1", "page"),
+        (SEARCH, "page=1.5", "page"),
+        (SEARCH, "per_page=0", "per_page"),
+        (SEARCH, "per_page=101", "per_page"),
+        (SEARCH, "per_page=abc", "per_page"),
+        (SEARCH, "page=200&per_page=100", "10000"),
+        (SEARCH, "page=10001", "10000"),
+        (SEARCH, "sort=x", "sort"),
+        (SEARCH, "kind=x", "kind"),
+        (SEARCH, "year=abc", "year"),
+        (SEARCH, "year=99", "year"),
+        (SEARCH, "year=2019-20", "year"),
+        (EXPORT, "year=2019-20", "year"),
+        (EXPORT, "format=xml", "format"),
+        (COMPARE, "q=x&per_column=0", "per_column"),
+        (COMPARE, "q=x&per_column=11", "per_column"),
+        (COMPARE, "q=x&per_column=abc", "per_column"),
+        (COMPARE, "q=x&per_column=-1", "per_column"),
+        (COMPARE, "per_column=3", "theme"),
+        (COMPARE, "q=", "theme"),
+        (BRIEF, "format=md", "ids"),
+        (BRIEF, "ids=", "ids"),
+        (BRIEF, "ids=" + ",".join(f"x.{n}" for n in range(51)), "50"),
+        (BRIEF, "ids=x.1&format=xml", "format"),
     ],
 )
 def test_an_unusable_value_is_a_json_400_naming_it(
-    registry: Registry, client: FlaskClient, query: str, named: str
+    registry: Registry, client: FlaskClient, path: str, query: str, named: str
 ) -> None:
-    body = assert_error(client.get(f"{SEARCH}?{query}"), 400, "invalid-parameter")
+    body = assert_error(client.get(f"{path}?{query}"), 400, "invalid-parameter")
     assert_valid(registry, component("Error"), body)
     message = body["error"]["message"].replace(",", "")
     assert named in message, message
+
+
+@pytest.mark.parametrize("per_column", ["minimum", "maximum", "default"])
+def test_the_documented_per_column_bounds_are_accepted(
+    spec: dict[str, Any], client: FlaskClient, per_column: str
+) -> None:
+    (parameter,) = [p for p in search_parameters(spec, COMPARE) if p["name"] == "per_column"]
+    n = parameter["schema"][per_column]
+    body = client.get(f"{COMPARE}?q=signal+OR+safeguards&per_column={n}").get_json()
+    assert body["ok"] is True, body
+    for column in body["columns"]:
+        assert len(column["passages"]) == min(n, column["total"]), column["key"]
+    assert any(column["total"] >= n for column in body["columns"]) or n > 5
+    if per_column == "default":
+        default = client.get(f"{COMPARE}?q=signal+OR+safeguards").get_json()
+        assert default == body
 
 
 def test_the_deepest_page_allowed_is_accepted(client: FlaskClient) -> None:
@@ -580,30 +902,24 @@ def test_years_in_the_documented_forms_are_accepted(
 
 
 def test_every_get_is_open_to_all_origins(spec: dict[str, Any], client: FlaskClient) -> None:
-    for url in [*urls_for(spec, client, ["q=lantern", "kind=x"]), "/api/nothing-here"]:
+    urls = urls_for(spec, client, ["q=lantern", "kind=x"], ["q=lantern", ""])
+    for url in [*urls, "/api/nothing-here"]:
         response = client.get(url, headers={"Origin": "https://panel.example.org"})
         assert response.headers.get("Access-Control-Allow-Origin") == "*", url
 
 
-def test_search_has_an_etag_and_a_repeat_answers_304(client: FlaskClient) -> None:
-    first = search(client, q="lantern")
-    assert first.status_code == 200
-    etag = first.headers.get("ETag")
-    assert etag
-    again = client.get(f"{SEARCH}?q=lantern", headers={"If-None-Match": etag})
-    assert again.status_code == 304
-    assert again.data == b""
-    assert again.headers.get("ETag") == etag
-    other = client.get(f"{SEARCH}?q=harbour", headers={"If-None-Match": etag})
-    assert other.status_code == 200
-    assert other.headers.get("ETag") != etag
+def test_an_export_total_is_readable_from_other_origins(client: FlaskClient) -> None:
+    response = client.get(f"{EXPORT}?q=signal", headers={"Origin": "https://panel.example.org"})
+    assert int(response.headers["X-Total-Count"]) > 0
+    exposed = response.headers["Access-Control-Expose-Headers"].lower().split(",")
+    assert "x-total-count" in {name.strip() for name in exposed}
 
 
 @pytest.mark.parametrize(
     "path",
-    [f"/api/documents/{TREATY}", f"/api/passages/{TREATY}.art-2", f"/api/documents/{PROPOSAL}"],
+    [f"/api/documents/{TREATY}", f"/api/passages/{TREATY}.art-1", f"{COMPARE}?q=lantern"],
 )
-def test_documents_and_passages_have_etags_too(client: FlaskClient, path: str) -> None:
+def test_documents_passages_and_comparisons_have_etags_too(client: FlaskClient, path: str) -> None:
     etag = client.get(path).headers.get("ETag")
     assert etag
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
@@ -776,6 +1092,30 @@ def test_a_405_says_which_methods_are_allowed(client: FlaskClient) -> None:
     assert "GET" in response.headers.get("Allow", "")
 
 
+@pytest.mark.parametrize(
+    ("url", "media"),
+    [
+        (f"{BRIEF}?ids={TREATY}.art-1", JSON),
+        (f"{BRIEF}?ids={TREATY}.art-1&format=md", "text/markdown"),
+        (f"{EXPORT}?q=signal", "text/csv"),
+        (f"{EXPORT}?q=signal&format=jsonl", "application/x-ndjson"),
+        (f"{COMPARE}?q=signal", JSON),
+        (f"{EXPORT}?q=signal&format=x", JSON),  # an error: JSON
+        (f"{BRIEF}?ids=x.y&format=md", JSON),
+    ],
+)
+def test_head_answers_the_get_s_media_type_without_a_body(
+    client: FlaskClient, url: str, media: str
+) -> None:
+    get = client.get(url)
+    head = client.head(url)
+    assert head.status_code == get.status_code
+    assert head.mimetype == get.mimetype == media
+    assert head.data == b""
+    assert head.headers.get("X-Total-Count") == get.headers.get("X-Total-Count")
+    assert head.headers.get("Access-Control-Allow-Origin") == "*"
+
+
 def test_head_and_options_answer_without_html(client: FlaskClient) -> None:
     head = client.head(f"{SEARCH}?q=lantern")
     assert head.status_code == 200
@@ -798,7 +1138,18 @@ def test_head_and_options_answer_without_html(client: FlaskClient) -> None:
         ("get", "/api/themes/x"),
         ("get", "/api/health/x"),
         ("get", "/api/sources?page=2"),
+        ("get", "/api/export?format=html"),
+        ("get", "/api/export?q=%3Cscript%3E&page=2"),
+        ("get", "/api/export?q=" + "x" * 70_000),
+        ("get", "/api/brief?ids=%3Cscript%3Ealert(1)%3C/script%3E&format=md"),
+        ("get", "/api/brief?ids=%3Cb%3E&format=html"),
+        ("get", "/api/compare?q=%3Cscript%3E&per_column=x"),
+        ("get", "/api/compare"),
+        ("get", "/api/export/x"),
+        ("get", "/api/brief/x"),
         ("delete", "/api/search"),
+        ("post", "/api/export?q=x"),
+        ("put", "/api/brief?ids=x"),
         ("post", "/api/openapi.json"),
         ("get", "/api/%00"),
         ("get", "/api/" + "x" * 5000),
@@ -813,6 +1164,30 @@ def test_no_html_anywhere_under_api(client: FlaskClient, method: str, path: str)
 
 def test_an_overlong_query_string_is_a_json_414(client: FlaskClient) -> None:
     assert_error(client.get(f"{SEARCH}?q={'x' * 70_000}"), 414, "uri-too-long")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        SEARCH,
+        COMPARE,
+        BRIEF,
+        EXPORT,
+        f"/api/documents/{TREATY}",
+        f"/api/passages/{TREATY}.art-1",
+        "/api/sources",
+        "/api/themes",
+        "/api/health",
+        "/api/openapi.json",
+    ],
+)
+def test_an_overlong_query_string_is_a_documented_414_on_every_path(
+    spec: dict[str, Any], registry: Registry, client: FlaskClient, path: str
+) -> None:
+    url = f"{path}?q={'x' * 70_000}"
+    body = assert_error(client.get(url), 414, "uri-too-long")
+    assert "414" in spec["paths"][template(spec, path)]["get"]["responses"], path
+    assert_valid(registry, response_schema(spec, url, 414), body)
 
 
 def test_html_in_a_query_is_escaped_in_the_json(client: FlaskClient) -> None:

@@ -1,4 +1,6 @@
-"""Bad input, fuzzed: whatever arrives, the answer is never a 5xx, and under /api/ it is JSON.
+"""Bad input, fuzzed: whatever arrives, the answer is never a 5xx, and under /api/ it is
+JSON, or one of the files the OpenAPI document lists for a 200 (the Markdown brief, the
+CSV and JSON-lines exports), well-formed; an error is always the JSON Error.
 
 Hypothesis drives Flask's test client against the invented world of ``test_api.py`` with
 its hostile treaty (``invented_world(hostile=True)``: markup and script in its title,
@@ -9,12 +11,19 @@ headings and texts, and the word "quillwort").
   a little, arbitrary text with slashes, dots and percent-escapes, and raw bytes in
   ``PATH_INFO``; query parameters with values that conform to their schema (enums,
   integer bounds, patterns, real sources, themes and speakers) or arbitrary text and
-  numbers, unknown parameters and raw query strings; GET mostly, HEAD, OPTIONS and write
+  numbers, unknown parameters and raw query strings; the brief's ``ids`` as real passage
+  ids, bent ids, any text, and more than 50 of them; GET mostly, HEAD, OPTIONS and write
   methods too. Every answer must have a status the document lists for the operation
-  (405 for a write method, 204 for OPTIONS), a 2xx body valid against the documented
-  schema, an error body of the documented Error shape; a search that conforms to the
-  schema is answered 200 (unless page × per_page is over 10,000 or it is too costly), an
-  unknown parameter 400; an id the API lists is found, any other is a 404.
+  (405 for a write method, 204 for OPTIONS), a 2xx with a media type the document lists
+  for it (a JSON body valid against the documented schema; a Markdown brief starting
+  "# Brief"; a CSV with its documented header; JSON lines, each a valid Hit), an error
+  body of the documented Error shape; a search, a comparison or an export that conforms
+  to the schema is answered 200 (unless page × per_page is over 10,000, a comparison has
+  neither a query nor a theme, or it is too costly), a brief exactly as its ids say (400,
+  404 naming the unknown one, or the passages in the order given), an unknown parameter
+  400; an id the API lists is found, any other is a 404.
+- The export is the search, every page of it; a comparison's columns are the search's
+  hits within their sources.
 - Random queries, parameters, parameter names and raw query strings on /api/search in
   more detail (the older properties).
 - The pages: /search and / with random parameters, /documents/<random id>, /sources: never
@@ -36,7 +45,9 @@ out of time to be read, have tests of their own (400; the document unmarked).
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import string
@@ -62,14 +73,23 @@ from werkzeug.test import TestResponse
 
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
+from kb.search.compare import PER_COLUMN
 from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
 from kb.web import create_app
 from kb.web.openapi import openapi_document
+from kb.web.params import MAX_BRIEF, MAX_EXPORT
 from tests.factories import HOSTILE, TREATY
 from tests.factories import invented_world as world_settings
 
 SEARCH = "/api/search"
+COMPARE = "/api/compare"
+BRIEF = "/api/brief"
+EXPORT = "/api/export"
 JSON = "application/json"
+# The CSV export's header, as docs/api.md gives it
+CSV_HEADER = (
+    "rank,id,citation,url,document,source,kind,year,section,path,score,matched_terms,why,snippet"
+)
 PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
 MIN_API_REQUESTS = 10_000
 MIN_PAGE_REQUESTS = 1_000
@@ -123,6 +143,25 @@ def response_validator(path: str, status: int) -> Draft202012Validator:
 
 _SEARCH_RESPONSE = validator(pointer("components", "schemas", "SearchResponse"))
 _ERROR = validator(pointer("components", "schemas", "Error"))
+_HIT = validator(pointer("components", "schemas", "Hit"))
+_TEMPLATES = [
+    (re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))), path) for path in SPEC["paths"]
+]
+
+
+@cache
+def template(path: str) -> str | None:
+    """The documented path that a request's path answers to, if any."""
+    return next((documented for pattern, documented in _TEMPLATES if pattern.fullmatch(path)), None)
+
+
+def documented_media(path: str, status: int) -> set[str]:
+    """The media types the document lists for the answer to ``path`` with ``status``."""
+    documented = template(path)
+    if documented is None:
+        return set()
+    response = SPEC["paths"][documented]["get"]["responses"].get(str(status), {})
+    return set(response.get("content", {}))
 
 
 _VALID: set[tuple[int, str]] = set()  # (validator, body) pairs already found valid
@@ -191,22 +230,58 @@ TALLY = Tally()
 
 
 def assert_api_shape(response: TestResponse) -> None:
-    """Under /api/: JSON, with the documented Error shape for anything but a 2xx."""
-    if response.status_code in {204, 304} or response.request.method == "HEAD":
+    """Under /api/: a 2xx in a media type the document lists for it, else the JSON Error."""
+    status, path = response.status_code, response.request.path
+    answered = 200 <= status < 300 and status not in {204, 304}
+    if answered:  # HEAD too: the GET's media type
+        media = documented_media(path, status)
+        assert response.mimetype in media, (path, status, response.content_type, media)
+    if status in {204, 304} or response.request.method == "HEAD":
         assert response.data == b"", response.data[:80]
-        if response.request.method == "HEAD":
+        if not answered and response.request.method == "HEAD":
             assert response.mimetype == JSON
         return
-    assert response.is_json, (response.status_code, response.content_type, response.data[:80])
-    body = response.get_json()
-    assert isinstance(body, dict)
-    if 200 <= response.status_code < 300:
-        assert body.get("ok", True) is True  # the OpenAPI document has no "ok"
+    if answered and response.mimetype != JSON:
+        read_file(response)  # well-formed
     else:
-        assert body.get("ok") is False, body
-        assert not schema_errors(_ERROR, body), body
-        assert body["error"]["code"] and body["error"]["message"], body
+        assert response.is_json, (status, response.content_type, response.data[:80])
+        body = response.get_json()
+        assert isinstance(body, dict)
+        if answered:
+            assert body.get("ok", True) is True  # the OpenAPI document has no "ok"
+        else:
+            assert body.get("ok") is False, body
+            assert not schema_errors(_ERROR, body), body
+            assert body["error"]["code"] and body["error"]["message"], body
     assert response.headers.get("Access-Control-Allow-Origin") == "*"
+
+
+def read_file(response: TestResponse) -> Any:
+    """A file the API answered, checked well-formed for its media type, and read.
+
+    The Markdown brief (its text), the CSV export (a dict per row) or the JSON lines (a
+    hit per line, each valid against the Hit schema).
+    """
+    assert response.status_code == 200
+    text = response.get_data().decode("utf-8")  # UTF-8, or UnicodeDecodeError
+    if response.mimetype == "text/markdown":
+        assert text.startswith("# Brief\n"), text[:80]
+        return text
+    total = int(response.headers["X-Total-Count"])
+    if response.mimetype == "text/csv":
+        header, *rows = csv.reader(io.StringIO(text, newline=""))
+        assert ",".join(header) == CSV_HEADER, header
+        assert all(len(row) == len(header) for row in rows), text[:300]
+        assert [row[0] for row in rows] == [str(rank) for rank in range(1, len(rows) + 1)]
+        assert len(rows) <= total
+        return [dict(zip(header, row, strict=True)) for row in rows]
+    assert response.mimetype == "application/x-ndjson", response.content_type
+    assert text == "" or text.endswith("\n"), text[-80:]
+    hits = [json.loads(line) for line in text.split("\n")[:-1]]
+    for hit in hits:
+        assert isinstance(hit, dict) and not schema_errors(_HIT, hit), hit
+    assert len(hits) <= total
+    return hits
 
 
 class CountingClient(FlaskClient):
@@ -518,9 +593,12 @@ OPERATIONS = [
 # Examples per documented path, each a batch of 1 to 3 requests (2 on average); a path
 # added to the document gets DEFAULT_BUDGET.
 BUDGET = {
-    "/api/search": 2_000,
+    "/api/search": 1_700,
     "/api/documents/{document_id}": 600,
     "/api/passages/{passage_id}": 600,
+    "/api/compare": 350,
+    "/api/brief": 400,
+    "/api/export": 200,  # every page of a search, each request: the heaviest
     "/api/sources": 150,
     "/api/themes": 200,
     "/api/health": 200,
@@ -576,6 +654,7 @@ def conforming(parameter: dict[str, Any], known: Known) -> st.SearchStrategy[str
         "source": known.documents,
         "theme": known.themes,
         "speaker": known.speakers,
+        "ids": known.passages,
     }
     if choices.get(name):  # the world has no transcript, so no speaker: any name will do
         one: st.SearchStrategy[str] = st.sampled_from(choices[name])
@@ -608,6 +687,18 @@ class Drawn:
     unknown: bool  # an undocumented query parameter was sent
 
 
+def loose(parameter: dict[str, Any], known: Known) -> st.SearchStrategy[str]:
+    """Any value of a query parameter: most often not what its schema allows."""
+    if parameter["name"] == "ids":  # passage ids: real, bent, any text; 50 or more
+        return st.one_of(
+            st.lists(path_values(known.passages), max_size=4).map(",".join),
+            st.integers(48, 53).map(lambda n: ",".join(f"x.{i}" for i in range(n))),
+            st.lists(st.sampled_from(known.passages), min_size=20, max_size=60).map(",".join),
+            VALUES,
+        )
+    return VALUES
+
+
 def request_strategy(path: str, operation: dict[str, Any], known: Known) -> Any:
     """Requests for one documented operation, made from its parameters."""
     in_path = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
@@ -623,7 +714,8 @@ def request_strategy(path: str, operation: dict[str, Any], known: Known) -> Any:
         valid_pair = st.one_of(
             [st.tuples(st.just(p["name"]), conforming(p, known)) for p in in_query]
         )
-        any_pair = st.one_of(valid_pair, st.tuples(st.sampled_from(documented), VALUES))
+        loose_pair = st.one_of([st.tuples(st.just(p["name"]), loose(p, known)) for p in in_query])
+        any_pair = st.one_of(valid_pair, loose_pair)
         valid_pairs, any_pairs = st.lists(valid_pair, max_size=5), st.lists(any_pair, max_size=6)
     else:
         valid_pairs = any_pairs = st.just([])
@@ -793,8 +885,9 @@ def test_every_operation_of_the_document_survives_fuzzing(
         assert status in allowed[drawn.method], (status, response.data[:200])
         if drawn.method != "GET":
             return
-        body = response.get_json()
-        if status == 200:
+        # a 2xx's media type and well-formedness, an error's shape: checked by TALLY
+        body = response.get_json() if response.mimetype == JSON else read_file(response)
+        if status == 200 and response.mimetype == JSON:
             assert not schema_errors(response_validator(path, 200), body)
         for name, value in drawn.path_values.items():  # ids the app reads exactly
             listed = value in known.ids(name)
@@ -807,18 +900,169 @@ def test_every_operation_of_the_document_survives_fuzzing(
             assert status == 200, body
         elif drawn.unknown:
             assert (status, body["error"]["code"]) == (400, "unknown-parameter"), body
+        elif path == BRIEF and drawn.mode != "raw":  # whatever the ids, the answer is known
+            assert_brief(drawn.pairs, known, response, body)
         elif drawn.conforming:
-            page = int(first(drawn.pairs, "page", "1"))
-            per_page = int(first(drawn.pairs, "per_page", str(DEFAULT_PER_PAGE)))
-            if page * per_page > MAX_DEPTH:
-                assert (status, body["error"]["code"]) == (400, "invalid-parameter"), body
-            elif status != 200:  # a conforming search is answered, unless it costs too much
-                assert body["error"]["code"] == "query-too-costly", body
-            else:
-                assert body["query"]["q"] == first(drawn.pairs, "q", "")
-                assert (body["page"], body["per_page"]) == (page, per_page)
+            CONFORMING[path](drawn.pairs, response, body)
 
     run()
+
+
+def assert_conforming_search(
+    pairs: list[tuple[str, str]], response: TestResponse, body: Any
+) -> None:
+    """A search whose values conform to the schema: answered, unless too deep or costly."""
+    status = response.status_code
+    page = int(first(pairs, "page", "1"))
+    per_page = int(first(pairs, "per_page", str(DEFAULT_PER_PAGE)))
+    if page * per_page > MAX_DEPTH:
+        assert (status, body["error"]["code"]) == (400, "invalid-parameter"), body
+    elif status != 200:  # a conforming search is answered, unless it costs too much
+        assert body["error"]["code"] == "query-too-costly", body
+    else:
+        assert body["query"]["q"] == first(pairs, "q", "")
+        assert (body["page"], body["per_page"]) == (page, per_page)
+
+
+def assert_conforming_compare(
+    pairs: list[tuple[str, str]], response: TestResponse, body: Any
+) -> None:
+    """A comparison: answered when it has a query or a theme, unless too costly."""
+    status = response.status_code
+    q, theme = first(pairs, "q", ""), first(pairs, "theme", "")
+    if not q.strip() and not theme:
+        assert (status, body["error"]["code"]) == (400, "invalid-parameter"), body
+    elif status != 200:
+        assert body["error"]["code"] == "query-too-costly", body
+    else:
+        assert (body["query"]["q"], body["query"]["theme"]) == (q, theme or None)
+        per_column = int(first(pairs, "per_column", str(PER_COLUMN)))
+        for column in body["columns"]:
+            assert len(column["passages"]) == min(per_column, column["total"]), column["key"]
+            assert {hit["source"] for hit in column["passages"]} <= set(column["sources"])
+
+
+def assert_conforming_export(
+    pairs: list[tuple[str, str]], response: TestResponse, body: Any
+) -> None:
+    """An export: answered, unless too costly, in its format, every hit up to the cap."""
+    if response.status_code != 200:
+        assert body["error"]["code"] == "query-too-costly", body
+        return
+    form = first(pairs, "format", "") or "csv"
+    assert response.mimetype == {"csv": "text/csv", "jsonl": "application/x-ndjson"}[form]
+    assert len(body) == min(int(response.headers["X-Total-Count"]), MAX_EXPORT)
+
+
+CONFORMING = {
+    SEARCH: assert_conforming_search,
+    COMPARE: assert_conforming_compare,
+    EXPORT: assert_conforming_export,
+}
+
+
+def assert_brief(
+    pairs: list[tuple[str, str]], known: Known, response: TestResponse, body: Any
+) -> None:
+    """A brief of any ids answered as they say: 400, 404 naming the first unknown, or 200."""
+    status = response.status_code
+    form = first(pairs, "format", "") or "json"
+    ids = [i.strip() for key, value in pairs if key == "ids" for i in value.split(",")]
+    ids = list(dict.fromkeys(i for i in ids if i))
+    unknown = [i for i in ids if i not in known.passages]
+    if form not in ("json", "md") or not ids or len(ids) > MAX_BRIEF:
+        assert (status, body["error"]["code"]) == (400, "invalid-parameter"), (ids, body)
+    elif unknown:
+        assert (status, body["error"]["code"]) == (404, "not-found"), body
+        assert repr(unknown[0]) in body["error"]["message"], body
+    elif form == "json":
+        assert status == 200, body
+        assert [entry["id"] for entry in body["passages"]] == ids
+    else:
+        assert status == 200 and response.mimetype == "text/markdown", body
+        sections = body.split("\n## ")[1:]
+        assert len(sections) == len(ids), body[:300]
+        for number, (passage_id, section) in enumerate(zip(ids, sections, strict=True), 1):
+            assert section.startswith(f"{number}. "), section[:80]
+            anchor = passage_id.partition(".")[2]
+            assert re.search(rf"^- Link: <[^>\s]*#{re.escape(anchor)}>$", section, re.M), section
+
+
+# The export is the search; a comparison's columns are the search's -----------------------------
+
+SEARCHED = st.lists(
+    st.one_of(
+        st.tuples(st.just("q"), QUERIES),
+        st.tuples(st.sampled_from(PARAMETERS), VALID),
+        st.tuples(st.just("q"), FRAGMENTS),
+    ),
+    max_size=4,
+)
+
+
+def every_hit(client: FlaskClient, pairs: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
+    """Every hit of a search, page after page by next_url; None if it is not answered."""
+    hits: list[dict[str, Any]] = []
+    url: str | None = f"{SEARCH}?{urlencode([*pairs, ('per_page', '7')])}"
+    while url is not None:
+        response = client.get(url)
+        if response.status_code != 200:
+            return None
+        body = check(response)
+        hits += body["results"]
+        url = body["next_url"]
+    return hits
+
+
+@fuzz(150)
+@given(pairs=SEARCHED, form=st.sampled_from(["csv", "jsonl"]))
+def test_the_export_is_every_page_of_the_search(
+    client: FlaskClient, pairs: list[tuple[str, str]], form: str
+) -> None:
+    searched = [(k, v) for k, v in pairs if k not in ("page", "per_page")]
+    response = client.get(f"{EXPORT}?{urlencode([*searched, ('format', form)])}")
+    hits = every_hit(client, searched)
+    if hits is None:  # the search's error is the export's
+        search_error = client.get(f"{SEARCH}?{urlencode(searched)}").get_json()["error"]
+        assert response.get_json()["error"] == search_error
+        return
+    assert response.status_code == 200, response.data[:300]
+    assert response.headers["X-Total-Count"] == str(len(hits))
+    exported = read_file(response)
+    if form == "jsonl":
+        assert exported == hits
+    else:
+        assert [row["id"] for row in exported] == [hit["id"] for hit in hits]
+        assert [row["why"] for row in exported] == [h["explanation"]["summary"] for h in hits]
+
+
+@fuzz(150)
+@given(
+    pairs=st.lists(
+        st.one_of(
+            st.tuples(st.just("q"), st.one_of(QUERIES, FRAGMENTS, VALID)),
+            st.tuples(st.just("theme"), st.sampled_from(["safeguards", "mla", "", "x"])),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    per_column=st.sampled_from(["1", "3", "10"]),
+)
+def test_a_comparison_is_the_search_within_each_column(
+    client: FlaskClient, pairs: list[tuple[str, str]], per_column: str
+) -> None:
+    response = client.get(f"{COMPARE}?{urlencode([*pairs, ('per_column', per_column)])}")
+    body = response.get_json()
+    hits = every_hit(client, pairs)
+    if response.status_code != 200:
+        assert body["error"]["code"] in {"invalid-parameter", "query-too-costly"}, body
+        return
+    assert hits is not None, body
+    assert body["total"] == len(hits)
+    for column in body["columns"]:
+        within = [hit for hit in hits if hit["source"] in column["sources"]]
+        assert column["total"] == len(within), column["key"]
+        assert column["passages"] == within[: int(per_column)], column["key"]
 
 
 # The pages -------------------------------------------------------------------------------------

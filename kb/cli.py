@@ -148,7 +148,9 @@ def search_command(
         click.echo(f"kb search: {getattr(error, 'message', error)}", err=True)
         sys.exit(EXIT_CONFIG)
     if as_json:
-        click.echo(json.dumps(search_json(result, None), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(search_json(result, None, explain=True), ensure_ascii=False, indent=2)
+        )
     else:
         click.echo(render_hits(result, color=sys.stdout.isatty()))
 

@@ -9,9 +9,9 @@ or an instrument named in the query, or a definition of the term asked for, says
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from kb.search.matching import Concept, Prefixed
@@ -100,25 +100,14 @@ class Clues:
     synonym_themes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
-ConceptReasons = Callable[[Concept | Prefixed], tuple["Reason", ...]]
-
-
 def explain(
-    fields: dict[str, AnalysedText],
-    concepts: Iterable[Concept | Prefixed],
-    clues: Clues,
-    reasons_for: ConceptReasons | None = None,
+    fields: dict[str, AnalysedText], concepts: Iterable[Concept | Prefixed], clues: Clues
 ) -> Explanation:
-    """The reasons, in the order: the query's terms, the theme, definition, article, name.
-
-    ``reasons_for`` gives a concept's reasons (by default :func:`concept_reasons` on
-    ``fields``); the searcher passes a cached one, since queries share their words.
-    """
-    if reasons_for is None:
-        reasons_for = partial(concept_reasons, fields, synonym_themes=clues.synonym_themes)
+    """The reasons, in the order: the query's terms, the theme, definition, article, name."""
     reasons: list[Reason] = []
     for concept in concepts:
-        reasons += (r for r in reasons_for(concept) if not _said(r, reasons))
+        found = concept_reasons(fields, concept, clues.synonym_themes)
+        reasons += (r for r in found if not _said(r, reasons))
     if clues.theme and clues.theme_phrases:
         matched, where = _found(fields, clues.theme_phrases)
         if matched:
@@ -141,22 +130,17 @@ def concept_reasons(
         matched, where = _found(fields, [(t,) for t in concept.expansion])
         return (Reason("prefix", concept.render(), tuple(matched), where),) if matched else ()
     typed, typed_words = stems(concept.label), _folded(concept.label)
-    fields = _nearest(fields, concept.alternatives)
     found: dict[str, tuple[list[str], list[str]]] = {}  # how: (matched, where)
-    for alternative in concept.alternatives:
-        for name, analysed in fields.items():
-            if alternative[0] not in analysed.where:
-                continue
-            for word in analysed.occurrences(alternative):
-                if alternative != typed:
-                    how = "synonym"
-                else:
-                    how = "exact" if _folded(word) == typed_words else "stemming"
-                matched, where = found.setdefault(how, ([], []))
-                if word not in matched:
-                    matched.append(word)
-                if name not in where:
-                    where.append(name)
+    for name, alternative, word in _occurrences(fields, concept.alternatives):
+        if alternative != typed:
+            how = "synonym"
+        else:
+            how = "exact" if _folded(word) == typed_words else "stemming"
+        matched, where = found.setdefault(how, ([], []))
+        if word not in matched:
+            matched.append(word)
+        if name not in where:
+            where.append(name)
     theme = synonym_themes.get(concept.alternatives[0]) if concept.alternatives else None
     return tuple(
         Reason(
@@ -171,29 +155,34 @@ def concept_reasons(
     )
 
 
-def _nearest(
-    fields: dict[str, AnalysedText], marks: Collection[tuple[str, ...]]
-) -> dict[str, AnalysedText]:
-    """The passage's own fields when they hold a mark; else the document's too.
+def _occurrences(
+    fields: dict[str, AnalysedText], marks: Iterable[tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...], str]]:
+    """(field, mark, words) for each place a mark occurs: in the passage's own fields,
+    or in the document's (title, people) when the passage itself holds none.
 
     That a word is also in the document's title says nothing when the passage says it.
     """
-    own = {name: text for name, text in fields.items() if name not in DOCUMENT_FIELDS}
-    holds = any(text.occurrences(mark, limit=1) for mark in marks for text in own.values())
-    return own if holds else fields
+    own: list[tuple[str, tuple[str, ...], str]] = []
+    shared: list[tuple[str, tuple[str, ...], str]] = []
+    marks = tuple(marks)
+    for name, analysed in fields.items():
+        found = shared if name in DOCUMENT_FIELDS else own
+        where = analysed.where
+        for mark in marks:
+            if mark[0] in where:
+                found += ((name, mark, word) for word in analysed.occurrences(mark))
+    return own or shared
 
 
 def _found(
-    fields: dict[str, AnalysedText], marks: Collection[tuple[str, ...]]
+    fields: dict[str, AnalysedText], marks: Iterable[tuple[str, ...]]
 ) -> tuple[list[str], tuple[str, ...]]:
-    fields = _nearest(fields, marks)
     matched: dict[str, None] = {}
     where: dict[str, None] = {}
-    for mark in marks:
-        for name, analysed in fields.items():
-            for word in analysed.occurrences(mark):
-                matched[word] = None
-                where[name] = None
+    for name, _, word in _occurrences(fields, marks):
+        matched[word] = None
+        where[name] = None
     ordered = tuple(n for n in FIELD_NAMES if n in where)
     return list(matched)[:MAX_WORDS], ordered
 

@@ -359,14 +359,8 @@ class References:
         protocol = self._protocol_at(document, text, pos)
         if protocol is not None:
             return protocol
-        if self._pattern is None:
-            return None
-        the = _THE.match(text, pos)
-        for at in (pos, the.end()) if the else (pos,):
-            match = self._pattern.match(text, at)
-            if match is not None:
-                return self._name_target(document, match.group()), match.end()
-        return None
+        match = self._name_match(text, pos)
+        return (self._name_target(document, match.group()), match.end()) if match else None
 
     def _protocol_at(
         self, document: Document, text: str, pos: int
@@ -389,14 +383,21 @@ class References:
 
     def _named_name(self, text: str, pos: int) -> tuple[str | None, int] | None:
         """The source a name at ``pos`` (after an optional "the") stands for, and its end."""
+        match = self._name_match(text, pos)
+        if match is None:
+            return None
+        ids = self._names.get(_squeeze(match.group()), set())
+        return (next(iter(ids)) if len(ids) == 1 else None), match.end()
+
+    def _name_match(self, text: str, pos: int) -> re.Match[str] | None:
+        """A manifest name at ``pos``, after an optional "the"."""
         if self._pattern is None:
             return None
         the = _THE.match(text, pos)
         for at in (pos, the.end()) if the else (pos,):
             match = self._pattern.match(text, at)
             if match is not None:
-                ids = self._names.get(_squeeze(match.group()), set())
-                return (next(iter(ids)) if len(ids) == 1 else None), match.end()
+                return match
         return None
 
     def _protocol_of(self, base: str | None, ordinal: str | None) -> str | None:

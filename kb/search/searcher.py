@@ -13,7 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -22,7 +22,7 @@ from whoosh.index import Index
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search import query as q
 from kb.search.definitions import Glossary
-from kb.search.explain import Clues, Explanation, Reason, concept_reasons, explain
+from kb.search.explain import Clues, Explanation, explain
 from kb.search.matching import (
     LRU,
     Concept,
@@ -61,7 +61,13 @@ class Hit:
     score: float
     snippet: str
     matched_terms: tuple[str, ...]
-    explanation: Explanation
+    explain: Callable[[], Explanation] = field(repr=False, compare=False)
+
+    @cached_property
+    def explanation(self) -> Explanation:
+        """Why the passage matched, worked out when first asked for: pages and exports
+        always show it, the search API only when asked (it costs as much as the snippet)."""
+        return self.explain()
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,6 @@ class Searcher:
         self.aliases = self._aliases()
         self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(4_000)
         self._document_fields: LRU[str, dict[str, AnalysedText]] = LRU(1_000)
-        self._reasons: LRU[tuple[int, Concept | Prefixed], tuple[Reason, ...]] = LRU(5_000)
         # Bounded so that a worker stays well under 150 MB on the mirror corpus.
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(12_000)
         self._results: LRU[SearchRequest, SearchResult] = LRU(256)
@@ -531,10 +536,10 @@ class Searcher:
 
     def _hit(self, docnum: int, score: float, reading: _Reading, request: SearchRequest) -> Hit:
         document, passage = self.records[docnum]
-        fields = self._fields(docnum)
+        why = self._explainer(docnum, reading, request)
         if passage is None:
-            why = self._explain(docnum, fields, reading, request)
             return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", (), why)
+        fields = self._fields(docnum)
         label, text = fields["heading"], fields["text"]
         # Only the query terms a passage holds shape its snippet: queries that share
         # them ("data", "data access", "data retention") share the work.
@@ -546,7 +551,6 @@ class Searcher:
         hit_id = self.columns.ids[docnum]
         if request.snippets and _at(reading.defined, docnum):
             shown = self._definition_snippet(hit_id, reading)
-        why = self._explain(docnum, fields, reading, request)
         return Hit(hit_id, document, passage, round(score, 4), shown, matched, why)
 
     def _definition_snippet(self, passage_id: str, reading: _Reading) -> str:
@@ -576,13 +580,10 @@ class Searcher:
 
         return self._analysed.get_or_make(docnum, analyse)
 
-    def _explain(
-        self,
-        docnum: int,
-        fields: dict[str, AnalysedText],
-        reading: _Reading,
-        request: SearchRequest,
-    ) -> Explanation:
+    def _explainer(
+        self, docnum: int, reading: _Reading, request: SearchRequest
+    ) -> Callable[[], Explanation]:
+        """What explains a hit, kept small (no arrays): the hit may stay in a cached result."""
         theme = self.vocabulary.get(request.theme) if request.theme else None
         clues = Clues(
             theme=theme.label if theme else None,
@@ -594,14 +595,8 @@ class Searcher:
             else None,
             synonym_themes=self.synonym_themes,
         )
-        themes = self.synonym_themes
-
-        def reasons_for(concept: Concept | Prefixed) -> tuple[Reason, ...]:
-            return self._reasons.get_or_make(
-                (docnum, concept), lambda: concept_reasons(fields, concept, themes)
-            )
-
-        return explain(fields, reading.concepts, clues, reasons_for)
+        concepts = reading.concepts
+        return lambda: explain(self._fields(docnum), concepts, clues)
 
     def highlighter(
         self, query: str, marks: frozenset[tuple[str, ...]] | None = None

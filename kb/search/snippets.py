@@ -12,7 +12,7 @@ import html
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from kb.search.terms import spans
@@ -25,6 +25,7 @@ ELLIPSIS = "…"
 Mark = str | tuple[str, ...]  # a term, or a phrase of terms
 THIN_ABOVE = 48  # matched words in a passage, above which window starts are sampled
 PLACES_PER_TERM = 8
+OCCURRENCES = 4  # distinct words a mark is found as, at most, for explanations
 escape = partial(html.escape, quote=False)  # snippets go into element content, never attributes
 
 
@@ -35,6 +36,11 @@ class AnalysedText:
     text: str
     spans: list[tuple[int, int, str | None]]
     where: dict[str, list[int]]
+    # occurrences() per mark: a passage's texts are analysed once and asked again and
+    # again; bounded by the terms the text holds (a mark is looked for only when it does)
+    _occurrences: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, text: str) -> AnalysedText:
@@ -71,17 +77,24 @@ class AnalysedText:
             run.append(at)
         return run
 
-    def occurrences(self, mark: tuple[str, ...], limit: int = 4) -> list[str]:
-        """The text's words (or runs of words, for a phrase) that ``mark`` matches, lower-cased."""
+    def occurrences(self, mark: tuple[str, ...]) -> tuple[str, ...]:
+        """The text's words (or runs of words, for a phrase) that ``mark`` matches,
+        lower-cased, each once, at most OCCURRENCES of them."""
+        found = self._occurrences.get(mark)
+        if found is None:
+            found = self._occurrences[mark] = self._find(mark)
+        return found
+
+    def _find(self, mark: tuple[str, ...]) -> tuple[str, ...]:
         found: dict[str, None] = {}
         for start in self.where.get(mark[0], ()):
             run = self._run(start, mark)
             if run:
                 text = self.text[self.spans[run[0]][0] : self.spans[run[-1]][1]]
                 found[" ".join(text.lower().split())] = None
-                if len(found) == limit:
+                if len(found) == OCCURRENCES:
                     break
-        return list(found)
+        return tuple(found)
 
     def matched_words(self, marks: Iterable[Mark], limit: int = 12) -> list[str]:
         """The words of the text that the marks match, lower-cased, each once, in text order."""

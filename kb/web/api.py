@@ -41,6 +41,7 @@ from kb.web.params import (
     SEARCH_PARAMETERS,
     BadParameter,
     choice,
+    flag,
     integer,
     only,
     search_request,
@@ -111,6 +112,9 @@ def open_to_all_origins(response: Response) -> Response:
 # Search ---------------------------------------------------------------------------------
 
 
+SEARCH_API_PARAMETERS = (*SEARCH_PARAMETERS, "explain")  # explain=true: why each hit matched
+
+
 @blueprint.get("/search")
 def search_endpoint() -> Response:
     snap = snapshot()
@@ -119,8 +123,9 @@ def search_endpoint() -> Response:
     answer = _answers.get(key)
     if answer is None:
         with answerable():
-            wanted = search_request(request.args)
-        answer = _answers.put(key, search_answer(snap, wanted))
+            wanted = search_request(request.args, SEARCH_API_PARAMETERS)
+            explain = flag(only(request.args, SEARCH_API_PARAMETERS), "explain")
+        answer = _answers.put(key, search_answer(snap, wanted, explain=explain))
     if answer.etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
         return Response(status=304, headers={"ETag": answer.etag})
     took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
@@ -154,12 +159,13 @@ def answerable() -> Iterator[None]:
         raise ApiError(400, "query-too-costly", f"{error}; make the query simpler") from None
 
 
-def search_answer(snap: Snapshot, wanted: SearchRequest) -> _Answer:
+def search_answer(snap: Snapshot, wanted: SearchRequest, *, explain: bool) -> _Answer:
     with answerable():
         result = search(snap, wanted)
     next_page = wanted.page + 1
     has_next = next_page <= result.pages and next_page * wanted.per_page <= MAX_DEPTH
-    payload = search_json(result, page_url(request.args, next_page) if has_next else None)
+    next_url = page_url(request.args, next_page) if has_next else None
+    payload = search_json(result, next_url, explain=explain)
     payload["took_ms"] = -1.0
     body = dumps(payload)
     before, _, after = body.partition(_TOOK)

@@ -9,7 +9,7 @@ from kb.models import KIND_LABELS
 from kb.search.compare import MAX_PER_COLUMN, PER_COLUMN
 from kb.search.explain import FIELD_NAMES, HOWS
 from kb.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
-from kb.web.params import MAX_BRIEF, MAX_EXPORT
+from kb.web.params import MAX_BRIEF, MAX_EXPORT, NO, YES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -136,9 +136,12 @@ SCHEMAS: dict[str, Any] = {
                 "description": "HTML: escaped text with <mark> around matches.",
             },
             "matched_terms": STRINGS,
+        },
+        {
+            "path": STRINGS,
+            "text_available": {"type": "boolean"},
             "explanation": _ref("Explanation"),
         },
-        {"path": STRINGS, "text_available": {"type": "boolean"}},
     ),
     "Explanation": _object(
         {
@@ -371,7 +374,15 @@ def openapi_document() -> dict[str, Any]:
             "/api/search": _get(
                 "Search passages",
                 _json(_ref("SearchResponse"), "Ranked hits."),
-                parameters=SEARCH_PARAMETERS,
+                parameters=[
+                    *SEARCH_PARAMETERS,
+                    _query_parameter(
+                        "explain",
+                        {"type": "string", "enum": [*YES, *NO], "default": "false"},
+                        "Add to each hit why it matched (`explanation`); compare and "
+                        "export always do.",
+                    ),
+                ],
                 errors=("400", "503"),
             ),
             "/api/documents/{document_id}": _get(

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from kb.search import SearchRequest
 from kb.search.request import DEFAULT_PER_PAGE
 
+YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's values
 MAX_BRIEF = 50  # passages in a brief
 MAX_EXPORT = 1_000  # hits in an export, all pages together
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
@@ -64,6 +65,14 @@ def choice(params: dict[str, list[str]], name: str, choices: tuple[str, ...]) ->
             "invalid-parameter", f"{name}: one of {', '.join(choices)}, not {value!r}"
         )
     return value
+
+
+def flag(params: dict[str, list[str]], name: str) -> bool:
+    """A yes/no parameter: ``true``/``1``/``yes`` or ``false``/``0``/``no`` (the default)."""
+    value = first(params, name) or "false"
+    if value not in (*YES, *NO):
+        raise BadParameter("invalid-parameter", f"{name}: true or false, not {value!r}")
+    return value in YES
 
 
 def first(params: dict[str, list[str]], name: str) -> str | None:

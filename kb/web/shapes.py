@@ -57,10 +57,11 @@ def document_json(document: Document, *, passages: bool = True) -> dict[str, Any
     return data
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
+def hit_json(hit: Hit, *, explain: bool = True) -> dict[str, Any]:
+    """A hit; with ``explain``, why it matched (``explanation``)."""
     document, passage = hit.document, hit.passage
     source = document.source
-    return {
+    data = {
         "id": hit.id,
         "source": source.id,
         "document": source.title,
@@ -73,12 +74,16 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "score": hit.score,
         "snippet": hit.snippet,
         "matched_terms": list(hit.matched_terms),
-        "explanation": hit.explanation.to_json(),
         "text_available": bool(passage and passage.text_available),
     }
+    if explain:
+        data["explanation"] = hit.explanation.to_json()
+    return data
 
 
-def search_json(result: SearchResult, next_url: str | None) -> dict[str, Any]:
+def search_json(
+    result: SearchResult, next_url: str | None, *, explain: bool = False
+) -> dict[str, Any]:
     request = result.request
     return {
         "ok": True,
@@ -97,7 +102,7 @@ def search_json(result: SearchResult, next_url: str | None) -> dict[str, Any]:
         "pages": result.pages,
         "took_ms": result.took_ms,
         "suggestion": result.suggestion,
-        "results": [hit_json(h) for h in result.hits],
+        "results": [hit_json(h, explain=explain) for h in result.hits],
         "facets": result.facets,
         "next_url": next_url,
     }

@@ -55,7 +55,7 @@ from kb.web import create_app
 from tests.factories import invented_world
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page
+    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -335,3 +335,24 @@ def save_screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def location_hash(page: Page) -> str:
+    return page.evaluate("location.hash")
+
+
+def expect_passage_at_anchor(page: Page, anchor: str) -> Locator:
+    """The page is scrolled to the passage ``anchor``: the URL's target, on screen, at the
+    top of the window (below its scroll margin) unless the page ends before."""
+    assert location_hash(page) == f"#{anchor}"
+    from playwright.sync_api import expect  # imported here: conftest loads without playwright
+
+    passage = page.locator(f"section.passage#{anchor}")
+    expect(passage).to_be_in_viewport()
+    top, at_end = passage.evaluate(
+        "section => [section.getBoundingClientRect().top,"
+        " Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight]"
+    )
+    assert 0 <= top <= 40 or at_end, f"#{anchor} is {top}px below the top"
+    assert passage.evaluate("section => section.matches(':target')")
+    return passage

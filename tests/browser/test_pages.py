@@ -17,7 +17,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.conftest import HOSTILE_WORD, expect_nothing_ran
+from tests.browser.conftest import (
+    HOSTILE_WORD,
+    expect_nothing_ran,
+    expect_passage_at_anchor,
+    location_hash,
+)
 from tests.factories import DECLARATION, HOSTILE, TREATY
 
 if TYPE_CHECKING:
@@ -123,25 +128,6 @@ def open_first_hit(page: Page) -> None:
     """Follow the first hit's "Open in document" link."""
     hits(page).first.get_by_role("link", name="Open in document").click()
     page.wait_for_url(re.compile(r"/documents/"))
-
-
-def location_hash(page: Page) -> str:
-    return page.evaluate("location.hash")
-
-
-def expect_passage_at_anchor(page: Page, anchor: str) -> Locator:
-    """The page is scrolled to the passage ``anchor``: the URL's target, on screen, at the
-    top of the window (below its scroll margin) unless the page ends before."""
-    assert location_hash(page) == f"#{anchor}"
-    passage = page.locator(f"section.passage#{anchor}")
-    expect(passage).to_be_in_viewport()
-    top, at_end = passage.evaluate(
-        "section => [section.getBoundingClientRect().top,"
-        " Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight]"
-    )
-    assert 0 <= top <= 40 or at_end, f"#{anchor} is {top}px below the top"
-    assert passage.evaluate("section => section.matches(':target')")
-    return passage
 
 
 def marked_words(scope: Locator) -> list[str]:

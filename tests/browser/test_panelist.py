@@ -28,6 +28,8 @@ from tests.browser.conftest import (
     PROTOCOL,
     PROTOCOL_CITATION,
     expect_nothing_ran,
+    expect_passage_at_anchor,
+    location_hash,
 )
 from tests.factories import HOSTILE, PROPOSAL, TREATY
 
@@ -138,25 +140,6 @@ def links_of(scope: Locator) -> list[tuple[str, str]]:
         "links => links.map(a => [a.textContent.trim(), a.getAttribute('href')])"
     )
     return [(text, href) for text, href in pairs]
-
-
-def location_hash(page: Page) -> str:
-    return page.evaluate("location.hash")
-
-
-def expect_passage_at_anchor(page: Page, anchor: str) -> Locator:
-    """The page is scrolled to the passage ``anchor``: the URL's target, on screen, at the
-    top of the window (below its scroll margin) unless the page ends before."""
-    assert location_hash(page) == f"#{anchor}"
-    passage = page.locator(f"section.passage#{anchor}")
-    expect(passage).to_be_in_viewport()
-    top, at_end = passage.evaluate(
-        "section => [section.getBoundingClientRect().top,"
-        " Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight]"
-    )
-    assert 0 <= top <= 40 or at_end, f"#{anchor} is {top}px below the top"
-    assert passage.evaluate("section => section.matches(':target')")
-    return passage
 
 
 def navigations_of(page: Page) -> list[str]:

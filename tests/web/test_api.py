@@ -289,7 +289,8 @@ def error_code(client: FlaskClient, url: str, status: int = 400) -> str:
 def walk(client: FlaskClient, per_page: int = 2, **params: Any) -> tuple[list[dict[str, Any]], int]:
     """Every hit of a search, page after page by next_url, and its total."""
     hits: list[dict[str, Any]] = []
-    url: str | None = f"/api/search?{urlencode({**params, 'per_page': per_page}, doseq=True)}"
+    wanted = {**params, "per_page": per_page, "explain": "true"}
+    url: str | None = f"/api/search?{urlencode(wanted, doseq=True)}"
     total = -1
     while url is not None:
         body = get_json(client, url)
@@ -752,7 +753,7 @@ def fields_of(hit: dict[str, Any], passages: dict[str, dict[str, Any]]) -> dict[
 def test_every_hit_says_why_it_matched(
     world: FlaskClient, passages: dict[str, dict[str, Any]], query: str
 ) -> None:
-    body = get_json(world, f"/api/search?{query}&per_page=100")
+    body = get_json(world, f"/api/search?{query}&per_page=100&explain=true")
     assert body["results"], query
     for hit in body["results"]:
         explanation = hit["explanation"]
@@ -772,8 +773,18 @@ def test_every_hit_says_why_it_matched(
 
 
 def test_a_browse_has_nothing_to_explain(world: FlaskClient) -> None:
-    for hit in get_json(world, "/api/search?kind=treaty&per_page=100")["results"]:
+    for hit in get_json(world, "/api/search?kind=treaty&per_page=100&explain=1")["results"]:
         assert hit["explanation"] == {"summary": "", "reasons": []}
+
+
+def test_a_search_explains_its_hits_only_when_asked(world: FlaskClient) -> None:
+    for asked in ("", "&explain=false", "&explain=0", "&explain=no"):
+        hits = get_json(world, f"/api/search?q=signal{asked}")["results"]
+        assert hits and all("explanation" not in hit for hit in hits), asked
+    for asked in ("true", "1", "yes"):
+        hits = get_json(world, f"/api/search?q=signal&explain={asked}")["results"]
+        assert all(hit["explanation"]["reasons"] for hit in hits), asked
+    assert error_code(world, "/api/search?q=signal&explain=maybe") == "invalid-parameter"
 
 
 @pytest.mark.parametrize(
@@ -804,14 +815,14 @@ def test_a_browse_has_nothing_to_explain(world: FlaskClient) -> None:
 def test_the_explanation_names_how_each_term_matched(
     world: FlaskClient, query: str, hit_id: str, reason: dict[str, Any]
 ) -> None:
-    hits = get_json(world, f"/api/search?{query}&per_page=100")["results"]
+    hits = get_json(world, f"/api/search?{query}&per_page=100&explain=true")["results"]
     (hit,) = [h for h in hits if h["id"] == hit_id]
     reasons = hit["explanation"]["reasons"]
     assert any(reason.items() <= r.items() for r in reasons), reasons
 
 
 def test_a_definition_comes_first_and_says_so(world: FlaskClient) -> None:
-    body = get_json(world, "/api/search?q=lantern+signal")
+    body = get_json(world, "/api/search?q=lantern+signal&explain=true")
     first = body["results"][0]
     assert first["id"] == f"{TREATY}.art-2"
     assert "defines “lantern signal”" in first["explanation"]["summary"]
@@ -996,7 +1007,7 @@ def test_real_brief_of_fifty_passages_and_no_more(mirror_client: FlaskClient) ->
 
 
 def test_real_traffic_data_lists_its_definition_first(mirror_client: FlaskClient) -> None:
-    body = get_json(mirror_client, "/api/search?q=traffic+data")
+    body = get_json(mirror_client, "/api/search?q=traffic+data&explain=true")
     first = body["results"][0]
     assert first["id"] == "coe-ets-185.art-1"
     assert {"how": "definition", "query": "traffic data"}.items() <= first["explanation"][

@@ -623,7 +623,7 @@ def valid_values(client: FlaskClient, path: str = SEARCH) -> dict[str, str]:
         "sort": "year_desc",
     }
     return {
-        SEARCH: searching,
+        SEARCH: {**searching, "explain": "true"},
         EXPORT: {
             **{k: v for k, v in searching.items() if k not in ("page", "per_page")},
             "format": "jsonl",
@@ -664,7 +664,8 @@ def test_the_query_operations_are_every_operation_with_a_query(spec: dict[str, A
 def test_the_export_takes_the_search_parameters_but_paging(spec: dict[str, Any]) -> None:
     searching = search_parameters(spec, SEARCH)
     exporting = {p["name"]: p for p in search_parameters(spec, EXPORT)}
-    assert set(exporting) == {p["name"] for p in searching} - {"page", "per_page"} | {"format"}
+    paging = {"page", "per_page", "explain"}  # an export has every page, always explained
+    assert set(exporting) == {p["name"] for p in searching} - paging | {"format"}
     for parameter in searching:
         if parameter["name"] in exporting:
             assert exporting[parameter["name"]] == parameter
@@ -724,10 +725,12 @@ def enum_cases() -> list[tuple[str, str, str]]:
     from kb.models import KIND_LABELS
     from kb.search.request import SORTS
     from kb.web.api import EXPORT_FORMATS
+    from kb.web.params import NO, YES
 
     cases = [(SEARCH, "kind", kind) for kind in KIND_LABELS]
     cases += [(SEARCH, "sort", sort) for sort in SORTS]
     cases += [(EXPORT, name, value) for path, name, value in cases]
+    cases += [(SEARCH, "explain", value) for value in (*YES, *NO)]
     cases += [(EXPORT, "format", form) for form in EXPORT_FORMATS]
     cases += [(BRIEF, "format", form) for form in ("json", "md")]  # as docs/api.md says
     return cases

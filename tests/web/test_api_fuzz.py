@@ -1003,7 +1003,7 @@ SEARCHED = st.lists(
 def every_hit(client: FlaskClient, pairs: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
     """Every hit of a search, page after page by next_url; None if it is not answered."""
     hits: list[dict[str, Any]] = []
-    url: str | None = f"{SEARCH}?{urlencode([*pairs, ('per_page', '7')])}"
+    url: str | None = f"{SEARCH}?{urlencode([*pairs, ('per_page', '7'), ('explain', 'true')])}"
     while url is not None:
         response = client.get(url)
         if response.status_code != 200:

@@ -583,20 +583,26 @@ class Searcher:
     def _explainer(
         self, docnum: int, reading: _Reading, request: SearchRequest
     ) -> Callable[[], Explanation]:
-        """What explains a hit, kept small (no arrays): the hit may stay in a cached result."""
-        theme = self.vocabulary.get(request.theme) if request.theme else None
-        clues = Clues(
-            theme=theme.label if theme else None,
-            theme_phrases=self.theme_phrases(theme) if theme else (),
-            defines=reading.defined_term if _at(reading.defined, docnum) else None,
-            articles=reading.articles if _at(reading.pinned, docnum) else (),
-            named=self.records[docnum][0].source.short_title
-            if _at(reading.named, docnum)
-            else None,
-            synonym_themes=self.synonym_themes,
-        )
-        concepts = reading.concepts
-        return lambda: explain(self._fields(docnum), concepts, clues)
+        """What explains a hit, worked out when asked; it keeps only small values (no
+        arrays), since the hit may stay in a cached result."""
+        concepts, theme_id = reading.concepts, request.theme
+        defines = reading.defined_term if _at(reading.defined, docnum) else None
+        articles = reading.articles if _at(reading.pinned, docnum) else ()
+        named = _at(reading.named, docnum)
+
+        def why() -> Explanation:
+            theme = self.vocabulary.get(theme_id) if theme_id else None
+            clues = Clues(
+                theme=theme.label if theme else None,
+                theme_phrases=self.theme_phrases(theme) if theme else (),
+                defines=defines,
+                articles=articles,
+                named=self.records[docnum][0].source.short_title if named else None,
+                synonym_themes=self.synonym_themes,
+            )
+            return explain(self._fields(docnum), concepts, clues)
+
+        return why
 
     def highlighter(
         self, query: str, marks: frozenset[tuple[str, ...]] | None = None

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from kb.ingest.report import source_statuses
+from kb.models import Document, Passage
 from kb.search import (
     InvalidRequest,
     Library,
@@ -279,7 +280,7 @@ def brief() -> Response:
     return download(ok(**payload), "brief.json")
 
 
-def brief_passages(snap: Snapshot, ids: tuple[str, ...]) -> list[tuple[Any, Any]]:
+def brief_passages(snap: Snapshot, ids: tuple[str, ...]) -> list[tuple[Document, Passage]]:
     """The documents and passages of ``ids``, in that order; BadParameter for what is not one."""
     if not ids:
         raise BadParameter("invalid-parameter", "ids: give passage ids, comma-separated")

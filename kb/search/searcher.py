@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -583,24 +584,33 @@ class Searcher:
     def _explainer(
         self, docnum: int, reading: _Reading, request: SearchRequest
     ) -> Callable[[], Explanation]:
-        """What explains a hit, worked out when asked; it keeps only small values (no
-        arrays), since the hit may stay in a cached result."""
+        """What explains a hit, worked out when asked.
+
+        It keeps only small values (no arrays), since the hit may stay in a cached
+        result, and the searcher only weakly: a strong reference would make a cycle
+        (searcher, cached result, hit, searcher) that keeps a replaced generation's
+        files open until the garbage collector happens to run.
+        """
+        searcher = weakref.ref(self)
         concepts, theme_id = reading.concepts, request.theme
         defines = reading.defined_term if _at(reading.defined, docnum) else None
         articles = reading.articles if _at(reading.pinned, docnum) else ()
         named = _at(reading.named, docnum)
 
         def why() -> Explanation:
-            theme = self.vocabulary.get(theme_id) if theme_id else None
+            alive = searcher()
+            if alive is None:  # asked after its generation was let go: nothing to read
+                return Explanation()
+            theme = alive.vocabulary.get(theme_id) if theme_id else None
             clues = Clues(
                 theme=theme.label if theme else None,
-                theme_phrases=self.theme_phrases(theme) if theme else (),
+                theme_phrases=alive.theme_phrases(theme) if theme else (),
                 defines=defines,
                 articles=articles,
-                named=self.records[docnum][0].source.short_title if named else None,
-                synonym_themes=self.synonym_themes,
+                named=alive.records[docnum][0].source.short_title if named else None,
+                synonym_themes=alive.synonym_themes,
             )
-            return explain(self._fields(docnum), concepts, clues)
+            return explain(alive._fields(docnum), concepts, clues)
 
         return why
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -1174,3 +1176,23 @@ def test_passage_by_id(snapshot: Snapshot) -> None:
 def test_passage_not_there(snapshot: Snapshot, passage_id: str) -> None:
     with pytest.raises(KeyError):
         snapshot.searcher.passage(passage_id)
+
+
+def test_a_replaced_generation_is_let_go_without_waiting_for_the_garbage_collector(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    """Hits explain themselves lazily; that must not tie a searcher to its cached results
+    in a cycle, or a worker would hold a replaced generation's files open for a while."""
+    write_generation(tmp_path, make_documents())
+    library = Library(tmp_path, vocabulary)
+    snapshot = library.snapshot()
+    result = search(snapshot, SearchRequest(q="keepers"))
+    assert result.hits[0].explanation.reasons  # asked for, and cached with the hit
+    searcher = weakref.ref(snapshot.searcher)
+    gc.disable()
+    try:
+        del snapshot, result
+        library._snapshot = None  # what a new generation does to the one it replaces
+        assert searcher() is None
+    finally:
+        gc.enable()

@@ -33,15 +33,16 @@ CSV_COLUMNS = (
     "why",
     "snippet",
 )
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
-_LINE_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+=])", re.MULTILINE)
+# Characters that are Markdown anywhere; "&" only where it would begin an entity.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])|&(?=#?\w+;)")
+_LINE_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+=#])", re.MULTILINE)
 _TAG = re.compile(r"</?mark>")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def markdown_text(text: str) -> str:
     """``text`` as Markdown that shows it literally: no emphasis, link, HTML or list."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), text)
     return _LINE_START.sub(_escape_line_start, escaped)
 
 

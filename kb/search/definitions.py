@@ -45,6 +45,8 @@ _DEFINITION = re.compile(
     rf"(?:(?<!\w)the\s+term\s+)?(?<!\w){_OPEN}({_NOT_QUOTE}{{1,120}}){_CLOSE}\s*,?\s*{_VERB}",
     re.IGNORECASE,
 )
+# What every definition holds: a closing quote, then the verb.
+_QUOTED_VERB = re.compile(rf"{_CLOSE}\s*,?\s*{_VERB}", re.IGNORECASE)
 # A second term named in brackets inside a clause: ... individual ("data subject").
 _PARENTHETICAL = re.compile(rf"\(\s*{_OPEN}({_NOT_QUOTE}{{1,120}}){_CLOSE}\s*\)")
 
@@ -91,6 +93,8 @@ def definitions_in(document: Document) -> list[Definition]:
 
 
 def _passage_definitions(source_id: str, passage: Passage) -> list[Definition]:
+    if not _QUOTED_VERB.search(passage.text):  # a quick look first: most passages define nothing
+        return []
     paragraphs = _paragraphs(passage.text)
     found: list[Definition] = []
     for index, (start, end) in enumerate(paragraphs):

@@ -380,7 +380,11 @@ def passage_view(
     """A passage as the pages show it; ``here`` is the document whose page shows it."""
     references = snap.searcher.references
     passage_id = document.passage_id(passage)
-    links = [(r.start, r.end, reference_url(r, here)) for r in references.of(passage_id)]
+    links = [  # "paragraph 1 of Article 2" inside Article 2 is no link
+        (r.start, r.end, reference_url(r, here))
+        for r in references.of(passage_id)
+        if r.target != passage_id
+    ]
     return PassageView(
         id=passage_id,
         anchor=passage.anchor,

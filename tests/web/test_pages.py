@@ -665,3 +665,12 @@ def test_the_new_pages_name_their_json_twin(world_client: FlaskClient, url: str,
     answer = world_client.get(twin)
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     assert answer.get_json()["ok"] is True
+
+
+def test_a_real_passage_links_what_it_cites_but_not_itself(mirror_client: FlaskClient) -> None:
+    """ETS 181 Article 2 speaks of "paragraph 1 of Article 2 of this Protocol" (itself) and
+    of "the Convention" (ETS 108, which the protocol supplements)."""
+    html = page(mirror_client, "/passages/coe-ets-181.art-2")
+    references = re.findall(r'<a class="ref" href="([^"]+)">([^<]+)</a>', html)
+    assert references == [("/documents/coe-ets-108", "the Convention")]
+    assert "Article 2</a>" not in section(html, '<div class="passage-text">', "</div>")

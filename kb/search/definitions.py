@@ -29,10 +29,8 @@ import re
 from dataclasses import dataclass
 
 from kb.models import Document, Passage, passage_id
-from kb.search.references import parents
+from kb.search.references import INSTRUMENT_KINDS, parents
 from kb.search.terms import WORD, fold, stem, stems
-
-KINDS = ("treaty", "declaration")
 
 _OPEN = r"(?:‘‘|''|``|[\"“‘'«„])"
 _CLOSE = r"(?:’’|''|[\"”’'»“])"
@@ -83,7 +81,7 @@ class Definition:
 
 def definitions_in(document: Document) -> list[Definition]:
     """The definitions of a treaty or declaration, in text order (none for other kinds)."""
-    if document.source.kind not in KINDS:
+    if document.source.kind not in INSTRUMENT_KINDS:
         return []
     found: list[Definition] = []
     for passage in document.passages:
@@ -187,6 +185,10 @@ class Glossary:
             self._by_source.setdefault(definition.source_id, []).append(definition)
         self._tables: dict[str, dict[str, list[tuple[tuple[str, ...], Definition]]]] = {}
         self._used: dict[str, list[Definition]] = {}
+
+    def made_in(self, passage_id: str) -> list[Definition]:
+        """The definitions a passage makes, in order."""
+        return [d for d in self.definitions if d.passage_id == passage_id]
 
     def defining(self, query: str) -> list[Definition]:
         """The definitions of the term ``query`` asks for ("definition of traffic data")."""

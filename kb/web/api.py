@@ -220,9 +220,7 @@ def passage(passage_id: str) -> Response:
         "next": ids[position + 1] if position + 1 < len(ids) else None,
         "document": document_json(document, passages=False),
         "defines": [
-            definition_json(d, document, here)
-            for d in searcher.glossary.definitions
-            if d.passage_id == passage_id
+            definition_json(d, document, here) for d in searcher.glossary.made_in(passage_id)
         ],
         "definitions": [
             definition_json(d, *searcher.passage(d.passage_id))

@@ -333,11 +333,7 @@ def passage_page(passage_id: str) -> str:
         source=document.source,
         kind=KIND_LABELS[document.source.kind],
         passage=passage_view(snap, document, passage, highlighter(snap, q)),
-        defines=[
-            definition_view(snap, d)
-            for d in snap.searcher.glossary.definitions
-            if d.passage_id == passage_id
-        ],
+        defines=[definition_view(snap, d) for d in snap.searcher.glossary.made_in(passage_id)],
         neighbours=[
             (label, p.label, url_for("pages.passage_page", passage_id=document.passage_id(p)))
             for label, p in neighbours

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import unquote_etag
 
 from kb.ingest.report import source_statuses
 from kb.models import Document, Passage
@@ -103,10 +104,19 @@ def is_api(path: str) -> bool:
 
 @blueprint.after_request
 def open_to_all_origins(response: Response) -> Response:
-    """CORS: the API is public and read-only, so any page may read it."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, X-Total-Count, Content-Disposition"
+    """CORS: the API is public and read-only, so any page may read it, conditionally too.
+
+    A page that sends ``If-None-Match`` itself makes the browser ask first (a preflight,
+    OPTIONS): the answer must allow that header, or the browser refuses the request. A
+    browser keeps the preflight's answer for ``Max-Age`` seconds (Chromium at most 2 hours).
+    """
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    headers["Access-Control-Expose-Headers"] = "ETag, X-Total-Count, Content-Disposition"
+    if request.method == "OPTIONS":
+        headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+        headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
@@ -127,7 +137,7 @@ def search_endpoint() -> Response:
             wanted = search_request(request.args, SEARCH_API_PARAMETERS)
             explain = flag(only(request.args, SEARCH_API_PARAMETERS), "explain")
         answer = _answers.put(key, search_answer(snap, wanted, explain=explain))
-    if answer.etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
+    if not_modified(answer.etag):
         return Response(status=304, headers={"ETag": answer.etag})
     took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
     body = answer.before + took + answer.after
@@ -182,6 +192,12 @@ def etag_for(snap: Snapshot) -> str:
     """A weak ETag from the index version and the request: a new index, new answers."""
     key = f"{snap.version}?{request.full_path}"
     return f'W/"{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"'
+
+
+def not_modified(etag: str) -> bool:
+    """``If-None-Match`` names ``etag``, or is ``*``: a list of entity tags compared weakly
+    (RFC 9110, 13.1.2), as ``make_conditional`` does for :func:`conditional`."""
+    return request.if_none_match.contains_weak(unquote_etag(etag)[0])
 
 
 def conditional(response: Response, snap: Snapshot) -> Response:

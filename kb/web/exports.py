@@ -35,15 +35,36 @@ CSV_COLUMNS = (
 )
 # Characters that are Markdown anywhere; "&" only where it would begin an entity.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])|&(?=#?\w+;)")
-_LINE_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+=#])", re.MULTILINE)
+# Block syntax at a line's start (each line is escaped on its own: see markdown_text).
+_LINE_START = re.compile(r"^(?:(\s*)(\d+)([.)])|(\s*)([-+=#]))")
+# A run of "#" closing a line: in a heading it would be read as the heading's end and dropped.
+_CLOSING_HASHES = re.compile(r"(\s)(#+)(\s*)$")
 _TAG = re.compile(r"</?mark>")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def markdown_text(text: str) -> str:
-    """``text`` as Markdown that shows it literally: no emphasis, link, HTML or list."""
+    """``text`` as Markdown that shows it literally: no emphasis, link, HTML or list.
+
+    Lines are those of ``str.splitlines`` (which the brief splits with too: U+2028,
+    U+2029, U+0085, \\v, \\f, \\x1c-\\x1e and \\r as well as \\n), each escaped
+    at its start and joined by \\n: no line break a reader could see goes unescaped.
+    """
     escaped = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), text)
-    return _LINE_START.sub(_escape_line_start, escaped)
+    return "\n".join(_LINE_START.sub(_escape_line_start, line) for line in split_lines(escaped))
+
+
+def markdown_inline(text: str) -> str:
+    """``text`` as :func:`markdown_text`, on one line (a heading's, a list item's): every
+    line break becomes a space, so that a citation cannot start a line of its own."""
+    escaped = markdown_text(" ".join(split_lines(text)))
+    return _CLOSING_HASHES.sub(r"\1\\\2\3", escaped)
+
+
+def split_lines(text: str) -> list[str]:
+    """``text.splitlines()``, keeping an empty last line after a final line break."""
+    *before, last = (text + ".").splitlines()  # "." breaks no line; it marks the end
+    return [*before, last[:-1]]
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -62,12 +83,13 @@ def brief_markdown(entries: list[dict[str, Any]], prepared: str, version: str) -
     count = f"{len(entries)} passage{'' if len(entries) == 1 else 's'}"
     lines = ["# Brief", "", f"Prepared with kb on {prepared} (index {version}); {count}.", ""]
     for number, entry in enumerate(entries, 1):
-        lines += [f"## {number}. {markdown_text(entry['citation'])}", ""]
+        citation = markdown_inline(entry["citation"])
+        lines += [f"## {number}. {citation}", ""]
         text = entry["text"] if entry["text_available"] else "(text not available offline)"
         lines += [f"> {line}" if line else ">" for line in markdown_text(text).splitlines()]
         lines += [
             "",
-            f"- Citation: {markdown_text(entry['citation'])}",
+            f"- Citation: {citation}",
             f"- Link: {markdown_link(entry['url'])}",
             f"- Retrieved: {entry['retrieved_at'] or 'unknown'}",
             f"- Text SHA-256: `{entry['text_sha256']}`",

@@ -476,6 +476,7 @@ def brief_page() -> str:
         missing=missing,
         max_brief=MAX_BRIEF,
         ids=joined,
+        asked=len(asked),
         markdown_url=url_for("api.brief", ids=joined, format="md") if entries else None,
         json_url=url_for("api.brief", ids=joined) if entries else None,
     )

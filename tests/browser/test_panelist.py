@@ -310,6 +310,32 @@ def test_the_brief_without_ids_opens_the_pins_kept_in_this_browser(page: Page) -
     assert [entry.get_attribute("data-id") for entry in brief_entries(page).all()] == ids
 
 
+@pytest.mark.parametrize("query", ["ids=", "ids=,", "ids=&ids=%20"])
+def test_a_link_to_a_brief_of_no_ids_keeps_the_pins_and_shows_them(
+    page: Page, shot: Shot, query: str
+) -> None:
+    """``/brief?ids=`` names no passage: it is /brief, not an empty brief replacing the pins."""
+    page.goto(f"/brief?{query}")  # nothing pinned yet: the empty brief, where it is
+    expect(page.locator(".brief-empty")).to_be_visible()
+    assert urlsplit(page.url).query == query
+
+    page.goto(search_url(q="safeguards"))
+    for section in (ARTICLE_4, "Preamble"):
+        button = pin_button(hit_titled(page, section))
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+    ids = [f"{TREATY}.art-4", f"{TREATY}.preamble"]
+    assert stored_brief(page) == ids
+
+    page.goto(f"/brief?{query}")
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query) == {"ids": [",".join(ids)]})
+    expect(brief_entries(page)).to_have_count(2)
+    assert [entry.get_attribute("data-id") for entry in brief_entries(page).all()] == ids
+    assert stored_brief(page) == ids
+    expect(brief_link(page)).to_have_text("Brief (2)")
+    shot(page, "brief-link-of-no-ids-keeps-the-pins")
+
+
 def test_a_pin_no_longer_in_the_index_is_left_out_and_said(page: Page, shot: Shot) -> None:
     page.goto("/")
     store_brief(page, [f"{TREATY}.art-3", "gone-treaty.art-9"])

@@ -928,6 +928,63 @@ def test_documents_passages_and_comparisons_have_etags_too(client: FlaskClient, 
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
 
 
+ETAGGED = [
+    f"{SEARCH}?q=lantern",
+    f"/api/documents/{TREATY}",
+    f"/api/passages/{TREATY}.art-1",
+    f"{COMPARE}?q=lantern",
+]
+ORIGIN = {"Origin": "https://panel.example.org"}
+
+
+@pytest.mark.parametrize("path", ETAGGED)
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("{strong}", 304),  # compared weakly (RFC 9110): the strong form matches too
+        ('W/"another", {etag}', 304),
+        ('"another",{strong} , W/"more"', 304),
+        ('W/"{opaque}" ', 304),
+        ("*", 304),
+        ('W/"another"', 200),
+        ('W/"{opaque}0", "{opaque}0"', 200),  # tags that start with ours
+        ("{etag}-gzip", 200),  # holding ours as a prefix, or a substring: another tag
+        ("x{etag}", 200),
+        ('"{etag}"', 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_is_a_list_of_entity_tags_on_every_endpoint(
+    client: FlaskClient, path: str, if_none_match: str, status: int
+) -> None:
+    etag = client.get(path).headers["ETag"]
+    opaque = etag.removeprefix("W/").strip('"')
+    value = if_none_match.format(etag=etag, strong=f'"{opaque}"', opaque=opaque)
+    response = client.get(path, headers={"If-None-Match": value, **ORIGIN})
+    assert response.status_code == status, value
+    assert response.headers["ETag"] == etag
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert (response.data == b"") == (status == 304)
+
+
+@pytest.mark.parametrize("path", ETAGGED)
+def test_a_cors_preflight_allows_a_conditional_request(client: FlaskClient, path: str) -> None:
+    """A page that sends If-None-Match itself is preflighted; the answer must allow it."""
+    asked = {
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match",
+    }
+    response = client.options(path, headers={**ORIGIN, **asked})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+    allowed = response.headers.get("Access-Control-Allow-Headers", "").lower().split(",")
+    assert {"if-none-match", "if-modified-since"} <= {name.strip() for name in allowed}
+    assert int(response.headers.get("Access-Control-Max-Age", "0")) >= 600
+    assert response.data == b""
+
+
 def test_the_etag_changes_when_a_new_index_is_published(tmp_path: Path) -> None:
     settings = world_settings(tmp_path)
     first = ingest(settings)

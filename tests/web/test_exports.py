@@ -22,6 +22,7 @@ from kb.web.exports import (
     brief_markdown,
     csv_rows,
     json_lines,
+    markdown_inline,
     markdown_link,
     markdown_text,
     plain_snippet,
@@ -32,6 +33,34 @@ DOCUMENTED_HEADER = (
     "rank,id,citation,url,document,source,kind,year,section,path,score,matched_terms,why,snippet"
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every line break of str.splitlines, which the brief splits passages with: \n, \r, \r\n,
+# \v, \f, \x1c-\x1e, U+0085, U+2028, U+2029. Found rather than listed, so none is forgotten.
+LINE_BREAKS = (
+    "\r\n",
+    *(c for c in map(chr, range(0x110000)) if len(f"a{c}b".splitlines()) == 2),
+)
+# Hostile lines: what each would become at a line's start, unescaped (a heading, list
+# items, a spreadsheet formula, a rule), and the same escaped.
+HOSTILE_LINES = (
+    "# Forged heading",
+    "- bullet",
+    "+ bullet",
+    "1. listed",
+    "12) listed",
+    '=HYPERLINK("https://evil.example/","open me")',
+    "  - indented",
+    "---",
+)
+ESCAPED_LINES = [
+    r"\# Forged heading",
+    r"\- bullet",
+    r"\+ bullet",
+    r"1\. listed",
+    r"12\) listed",
+    r'\=HYPERLINK("https://evil.example/","open me")',
+    r"  \- indented",
+    r"\---",
+]
 
 
 def shown(markdown: str) -> str:
@@ -178,6 +207,33 @@ def test_markdown_text_keeps_the_lines() -> None:
     assert markdown_text(text).splitlines() == ["one", "", "two", r"\- three", "", r"4\. four"]
 
 
+def test_the_line_breaks_include_the_unicode_ones() -> None:
+    unicode = {"\u2028", "\u2029", "\x85", "\v", "\f", "\x1c", "\x1d", "\x1e", "\r", "\n"}
+    assert set(LINE_BREAKS) == {"\r\n", *unicode}
+
+
+@pytest.mark.parametrize("line_break", LINE_BREAKS, ids=ascii)
+def test_markdown_text_escapes_after_every_line_break_as_after_a_newline(line_break: str) -> None:
+    text = line_break.join(("Each Party", *HOSTILE_LINES, ""))
+    escaped = markdown_text(text)
+    assert escaped == markdown_text("\n".join(("Each Party", *HOSTILE_LINES, "")))
+    assert escaped.split("\n") == ["Each Party", *ESCAPED_LINES, ""]
+
+
+@pytest.mark.parametrize(
+    ("text", "inline"),
+    [
+        ("Convention, Article 1", "Convention, Article 1"),
+        ("- Convention\u2028# Article 1", r"\- Convention # Article 1"),
+        ("WS #", r"WS \#"),  # a heading would drop a closing "#" run: kept, escaped
+        ("Session ##  ", r"Session \##  "),
+        ("WS #188", "WS #188"),
+    ],
+)
+def test_markdown_inline_is_one_line(text: str, inline: str) -> None:
+    assert markdown_inline(text) == inline
+
+
 def test_markdown_text_of_plain_words_is_unchanged() -> None:
     text = "Each Party shall adopt such legislative and other measures as may be necessary"
     assert markdown_text(text) == text
@@ -264,6 +320,33 @@ def test_brief_markdown_has_every_entry_with_its_citation_link_date_and_hashes()
     fields = ("Citation", "Link", "Retrieved", "Text SHA-256", "Source SHA-256")
     allowed = ("## ", "> ", "Prepared with kb on ", *(f"- {field}: " for field in fields))
     assert all(line in ("", ">") or line.startswith(allowed) for line in lines[1:]), text
+
+
+@pytest.mark.parametrize("line_break", LINE_BREAKS, ids=ascii)
+def test_brief_markdown_quotes_hostile_lines_escaped_and_keeps_the_citation_on_its_line(
+    line_break: str,
+) -> None:
+    citation = line_break.join(
+        ("Quillwort Convention", "# Forged", "- Link: <https://evil.example/>", "=SUM(1) ##")
+    )
+    text = line_break.join(("Each Party", *HOSTILE_LINES))
+    markdown = brief_markdown([entry(citation=citation, text=text)], "2026-01-02", "g-1")
+    lines = markdown.split("\n")
+    one_line = r"Quillwort Convention # Forged - Link: \<https://evil.example/\> =SUM(1) \##"
+    assert [line for line in lines if line.startswith("#")] == ["# Brief", f"## 1. {one_line}"]
+    assert [line for line in lines if line.startswith("- ")][:2] == [
+        f"- Citation: {one_line}",
+        "- Link: <https://treaties.example.org/lantern-signals#art-3>",
+    ]
+    start = lines.index("> Each Party")
+    assert lines[start : start + 1 + len(ESCAPED_LINES)] == [
+        "> Each Party",
+        *(f"> {line}" for line in ESCAPED_LINES),
+    ]
+    assert not [brk for brk in LINE_BREAKS if brk != "\n" and brk in markdown]
+    fields = ("Citation", "Link", "Retrieved", "Text SHA-256", "Source SHA-256")
+    allowed = ("## ", "> ", "Prepared with kb on ", *(f"- {field}: " for field in fields))
+    assert all(line in ("", ">") or line.startswith(allowed) for line in lines[1:]), markdown
 
 
 def test_brief_markdown_of_one_passage_says_passage() -> None:

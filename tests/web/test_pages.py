@@ -495,7 +495,7 @@ def test_brief_from_its_url_lists_each_passage_with_citation_link_and_hashes(
 ) -> None:
     ids = [f"{TREATY}.art-3", f"{PROPOSAL}.sdgs"]
     html = page(client, f"/brief?ids={','.join(ids)}")
-    assert f'<article class="brief" data-brief="{",".join(ids)}">' in html
+    assert f'<article class="brief" data-brief="{",".join(ids)}" data-asked="2">' in html
     assert re.findall(r'<li class="brief-entry" data-id="([^"]+)">', html) == ids
     first = section(html, f'data-id="{ids[0]}"', "</li>")
     assert (f"/passages/{ids[0]}", ARTICLE_3_CITATION) in parsed(first).links
@@ -519,11 +519,19 @@ def test_brief_from_its_url_lists_each_passage_with_citation_link_and_hashes(
     assert '<button type="button" class="clear-brief" hidden>Clear the brief</button>' in html
 
 
-def test_brief_without_ids_is_empty_and_says_how_to_pin(client: FlaskClient) -> None:
-    html = page(client, "/brief")
-    assert '<article class="brief" data-brief="">' in html
+@pytest.mark.parametrize("query", ["", "?ids=", "?ids=,", "?ids=&ids=%20"])
+def test_brief_without_ids_is_empty_and_says_how_to_pin(client: FlaskClient, query: str) -> None:
+    """An empty ``ids`` names no passage: the page says so (data-asked), and kb.js then
+    opens the pins kept in the browser rather than replacing them with nothing."""
+    html = page(client, f"/brief{query}")
+    assert '<article class="brief" data-brief="" data-asked="0">' in html
     assert "The brief is empty." in html and "Add to brief" in html
     assert "Download Markdown" not in html and alternate(html) is None
+
+
+def test_a_brief_of_unknown_ids_says_they_were_asked(client: FlaskClient) -> None:
+    html = page(client, "/brief?ids=gone-treaty.art-9")
+    assert '<article class="brief" data-brief="" data-asked="1">' in html
 
 
 @pytest.mark.parametrize(

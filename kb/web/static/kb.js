@@ -112,7 +112,9 @@
     var brief = document.querySelector("[data-brief]");
     if (!brief) { return; }
     var shown = brief.getAttribute("data-brief");
-    var asked = new URLSearchParams(window.location.search).has("ids");
+    // how many ids the URL named, as the server read it: "/brief?ids=" (or "ids=,") names
+    // none, and is /brief without ids, not a brief to replace the pins with
+    var asked = Number(brief.getAttribute("data-asked")) > 0;
     var stored = load();
     if (!asked && stored.length) {  // /brief without ids: the pins kept in this browser
       window.location.replace(briefUrl(stored));

@@ -53,6 +53,7 @@ from kb.ingest.pipeline import ingest
 from kb.ingest.publish import current_generation
 from kb.models import Document
 from kb.search import Library, QueryTimeout, SearchRequest, search
+from kb.web.server import WORKERS, gunicorn_options
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 LUA_SCRIPT = PROJECT_ROOT / "bench" / "queries.lua"
@@ -69,15 +70,8 @@ TARGETS = {
     "peak_rss_mb": 150.0,  # per gunicorn worker, on the mirror corpus
 }
 TARGET_SCALE = 100_000
-# The options kb/web/server.py's serve() gives gunicorn, as `kb serve` runs it (bind apart).
-GUNICORN_OPTIONS: dict[str, Any] = {
-    "workers": 2,
-    "threads": 4,
-    "worker_class": "gthread",
-    "timeout": 30,
-    "graceful_timeout": 10,
-    "accesslog": "-",
-}
+# `kb serve`'s gunicorn settings (the address apart), with its default number of workers.
+GUNICORN_OPTIONS = gunicorn_options(workers=WORKERS)
 WRK_THREADS, WRK_CONNECTIONS = 2, 16
 BUSY_ELSEWHERE = 0.05  # the share of the machine other processes may use during a wrk run
 HTTP_QUERIES = 100_000  # distinct queries per wrk run: more than one run sends

@@ -33,9 +33,15 @@ def folding_analyzer() -> Analyzer:
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-def stemming_analyzer() -> Analyzer:
-    """Folded words without stop words, stemmed: "safeguards" and "safeguard" meet."""
-    return folding_analyzer() | StopFilter() | StemFilter()
+def stemming_analyzer(*, whoosh_cache: bool = True) -> Analyzer:
+    """Folded words without stop words, stemmed: "safeguards" and "safeguard" meet.
+
+    ``whoosh_cache=False`` leaves out Whoosh's cache of stems, which is not
+    thread-safe: an analyser shared by request threads must do without it
+    (``kb/search/terms.py`` keeps a cache of its own).
+    """
+    stemmer = StemFilter() if whoosh_cache else StemFilter(cachesize=None)
+    return folding_analyzer() | StopFilter() | stemmer
 
 
 def build_schema() -> Schema:

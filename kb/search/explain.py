@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from kb.search.matching import Concept, Prefixed
@@ -197,7 +196,6 @@ def _said(reason: Reason, before: list[Reason]) -> bool:
     return bool(earlier) and all(word in earlier for word in reason.matched)
 
 
-@lru_cache(maxsize=50_000)
 def _folded(text: str) -> tuple[str, ...]:
     return tuple(fold(w) for w in words(text))
 

@@ -19,17 +19,16 @@ import contextlib
 import math
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Generic, TypeVar
 
 import numpy as np
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher as WhooshSearcher
 
+from kb.search.caching import LRU, array_bytes, text_bytes
 from kb.search.terms import WORD, fold, stem, stems
 
 # BM25F: the section label weighs most, then the document's title and aliases.
@@ -44,43 +43,16 @@ FIELD_WEIGHTS = {
 DOCUMENT_FIELDS = frozenset({"title", "aliases"})
 K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
-TERM_CACHE_BYTES = 16_000_000  # dense per-term matches (9 bytes a passage each)
 PREFIX_CANDIDATES = 500
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
+# What the caches of one generation may hold, in bytes.
+POSTINGS_CACHE_BYTES = 8_000_000
+TERM_CACHE_BYTES = 16_000_000  # dense per-term matches (9 bytes a passage each)
+PHRASE_CACHE_BYTES = 4_000_000
+PREFIX_CACHE_BYTES = 1_000_000
 
 
 class QueryTimeout(RuntimeError):
     """The query ran past its time limit."""
-
-
-class LRU(Generic[K, V]):
-    """A small thread-safe least-recently-used cache."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> V:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        found = self.get(key)
-        return found if found is not None else self.put(key, make())
 
 
 @dataclass(frozen=True)
@@ -94,6 +66,10 @@ class Match:
 
     def __or__(self, other: Match) -> Match:
         return Match(self.mask | other.mask, self.score + other.score)
+
+    @property
+    def bytes(self) -> int:
+        return array_bytes(self.mask, self.score)
 
 
 @dataclass(frozen=True)
@@ -202,11 +178,19 @@ class Matcher:
         self.synonyms = synonyms
         self.n = columns.n
         self.whoosh_lock = threading.Lock()  # Whoosh's readers are not thread-safe
-        self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(20_000)
+        self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(
+            POSTINGS_CACHE_BYTES, lambda key, found: text_bytes(*key) + array_bytes(*found)
+        )
         # dense per-term matches: a few thousand on a small index, fewer on a large one
-        self._terms: LRU[str, Match] = LRU(max(64, TERM_CACHE_BYTES // (9 * self.n + 400)))
-        self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(2_000)
-        self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(2_000)
+        self._terms: LRU[str, Match] = LRU(
+            TERM_CACHE_BYTES, lambda term, match: text_bytes(term) + match.bytes
+        )
+        self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(
+            PHRASE_CACHE_BYTES, lambda terms, mask: text_bytes(*terms) + array_bytes(mask)
+        )
+        self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(
+            PREFIX_CACHE_BYTES, lambda text, found: text_bytes(text, *found[0])
+        )
         self._local = threading.local()  # each request thread has its own deadline
 
     @property
@@ -231,8 +215,17 @@ class Matcher:
         return Match(self.columns.alive.copy(), np.zeros(self.n))
 
     def term(self, term: str) -> Match:
-        """One index term in every weighted field, BM25F-scored."""
-        return self._terms.get_or_make(term, lambda: self._term(term))
+        """One index term in every weighted field, BM25F-scored.
+
+        A term the index lacks is not kept: its match costs 9 bytes a passage, and
+        queries of unseen words would fill the cache with nothing.
+        """
+        found = self._terms.get(term)
+        if found is None:
+            found = self._term(term)
+            if found.mask.any():
+                self._terms.put(term, found)
+        return found
 
     def _term(self, term: str) -> Match:
         """BM25F as Whoosh computes it: BM25 per field, times the field's weight, summed.
@@ -260,7 +253,12 @@ class Matcher:
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The docnums holding ``term`` in ``field``, and its frequency in each."""
-        return self._postings.get_or_make((field, term), lambda: self._read(field, term))
+        found = self._postings.get((field, term))
+        if found is None:
+            found = self._read(field, term)
+            if len(found[0]):  # what a field lacks is quick to ask again
+                self._postings.put((field, term), found)
+        return found
 
     def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         self.check_time()

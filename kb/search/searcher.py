@@ -22,10 +22,10 @@ from whoosh.index import Index
 
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search import query as q
+from kb.search.caching import LRU, text_bytes
 from kb.search.definitions import Glossary
 from kb.search.explain import Clues, Explanation, explain
 from kb.search.matching import (
-    LRU,
     Concept,
     Match,
     Matcher,
@@ -45,8 +45,16 @@ from kb.search.themes import Theme, Vocabulary
 TIME_LIMIT = 0.5  # seconds per query
 ENOUGH_WITH_ALL_WORDS = 3  # fewer passages with all the words: rank by any word instead
 THEME_BOOST = 0.5
+MAX_CORRECTED = 3  # unknown words a query may hold and still be taken for a typo
 METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
 MAX_SPEAKER_FACETS = 20
+# What the caches of one generation may hold, in bytes.
+ANALYSED_CACHE_BYTES = 16_000_000  # passages' words and index terms, for snippets
+DOCUMENT_FIELDS_CACHE_BYTES = 1_000_000
+MARKED_CACHE_BYTES = 6_000_000  # snippets
+RESULTS_CACHE_BYTES = 6_000_000  # whole search results
+THEMES_CACHE_BYTES = 4_000_000
+HIT_BYTES = 400  # a hit's object, its id and score, and its explainer (its snippet apart)
 _ARTICLE = re.compile(r"\b(?:article|art\.?)\s*(\d{1,3})\b", re.IGNORECASE)
 
 __all__ = ["Hit", "QueryTimeout", "SearchResult", "Searcher"]
@@ -125,21 +133,29 @@ class Searcher:
         self.whoosh = index.searcher()
         self.columns = read_columns(self.whoosh, list(documents))
         self.matcher = Matcher(self.whoosh, self.columns, Synonyms(vocabulary.synonym_groups()))
-        self.spelling = Spelling(
-            self.whoosh.reader(), self.matcher.whoosh_lock, _vocabulary_words(vocabulary)
-        )
+        with self.matcher.whoosh_lock:
+            self.spelling = Spelling.of(self.whoosh.reader(), _vocabulary_words(vocabulary))
         self.records = [self._record(id_) for id_ in self.columns.ids]
         self.docnums = {id_: docnum for docnum, id_ in enumerate(self.columns.ids)}
         self.glossary = Glossary(documents)
         self.synonym_themes = _synonym_themes(vocabulary)
+        self.themes_by_phrase = _themes_by_phrase(vocabulary)
         self.articles = self._articles()
         self.aliases = self._aliases()
-        self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(4_000)
-        self._document_fields: LRU[str, dict[str, AnalysedText]] = LRU(1_000)
-        # Bounded so that a worker stays well under 150 MB on the mirror corpus.
-        self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(12_000)
-        self._results: LRU[SearchRequest, SearchResult] = LRU(256)
-        self._themes: LRU[str, Match] = LRU(100)
+        # Bounded so that a worker stays well under 150 MB (see kb/search/caching.py).
+        self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(
+            ANALYSED_CACHE_BYTES, lambda _, fields: _fields_bytes(fields)
+        )
+        self._document_fields: LRU[str, dict[str, AnalysedText]] = LRU(
+            DOCUMENT_FIELDS_CACHE_BYTES, lambda _, fields: _fields_bytes(fields)
+        )
+        self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(
+            MARKED_CACHE_BYTES, _marked_bytes
+        )
+        self._results: LRU[SearchRequest, SearchResult] = LRU(
+            RESULTS_CACHE_BYTES, lambda _, result: _result_bytes(result)
+        )
+        self._themes: LRU[str, Match] = LRU(THEMES_CACHE_BYTES, lambda _, match: match.bytes)
         self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     # The search ----------------------------------------------------------------------
@@ -209,13 +225,7 @@ class Searcher:
 
     def _theme_named(self, parsed: ParsedQuery) -> Theme | None:
         """The theme whose label or one of whose phrases the whole query is."""
-        wanted = stems(parsed.text)
-        if not wanted:
-            return None
-        for theme in self.vocabulary.themes.values():
-            if any(stems(term) == wanted for term in theme.terms):
-                return theme
-        return None
+        return self.themes_by_phrase.get(stems(parsed.text))
 
     def _answer(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         reading = self.read(parsed)
@@ -634,13 +644,24 @@ class Searcher:
         return mark
 
     def suggest(self, parsed: ParsedQuery) -> str | None:
-        """The query with its unknown words corrected, or None."""
+        """The query with its unknown words corrected, or None.
+
+        A query with more than MAX_CORRECTED words to correct is no typo: nothing is
+        looked up. A suggestion is a courtesy: when the query's time runs out, none.
+        """
+        typed = dict.fromkeys(w for w in _typed_words(parsed) if w not in q.OPERATORS)
+        unknown = [word for word in typed if self.spelling.correctable(word)]
+        if len(unknown) > MAX_CORRECTED:
+            return None
         corrections: dict[str, str] = {}
-        for word in _typed_words(parsed):
-            if word not in q.OPERATORS and word not in corrections:
+        try:
+            for word in unknown:
+                self.matcher.check_time()
                 corrected = self.spelling.correct(word)
                 if corrected:
                     corrections[word] = corrected
+        except QueryTimeout:
+            return None
         if not corrections:
             return None
         pattern = re.compile(
@@ -699,6 +720,25 @@ class Searcher:
 _MarkKey = tuple[int, frozenset[tuple[str, ...]], bool]  # passage, marks it holds, snippets
 
 
+def _fields_bytes(fields: dict[str, AnalysedText]) -> int:
+    return sum(analysed.bytes for analysed in fields.values())
+
+
+def _marked_bytes(key: _MarkKey, marked: tuple[str, tuple[str, ...]]) -> int:
+    marks = (term for mark in key[1] for term in mark)
+    return text_bytes(*marks, marked[0], *marked[1])
+
+
+def _result_bytes(result: SearchResult) -> int:
+    """What a cached result holds of its own: the request, the reading, the hits' snippets."""
+    request = result.request
+    texts = (request.q, result.read_as, *result.notes, result.suggestion or "")
+    marks = (term for mark in result.marks for term in mark)
+    facets = (value for counts in result.facets.values() for value in counts)
+    hits = sum(HIT_BYTES + len(hit.snippet) + len(hit.matched_terms) * 60 for hit in result.hits)
+    return text_bytes(*texts, *marks, *facets) + hits
+
+
 def _document_fields(document: Document) -> dict[str, AnalysedText]:
     """What every passage of a document is also found by: its names and its people."""
     source = document.source
@@ -710,6 +750,16 @@ def _document_fields(document: Document) -> dict[str, AnalysedText]:
 
 def _at(mask: np.ndarray | None, docnum: int) -> bool:
     return mask is not None and bool(mask[docnum])
+
+
+def _themes_by_phrase(vocabulary: Vocabulary) -> dict[tuple[str, ...], Theme]:
+    """Each theme by the index terms of its label and phrases (the first theme to say one)."""
+    found: dict[tuple[str, ...], Theme] = {}
+    for theme in vocabulary.themes.values():
+        for term in theme.terms:
+            found.setdefault(stems(term), theme)
+    found.pop((), None)
+    return found
 
 
 def _synonym_themes(vocabulary: Vocabulary) -> dict[tuple[str, ...], str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+from kb.search.caching import text_bytes
 from kb.search.terms import spans
 
 CONTEXT_WORDS = 12  # words of context before the first mark of a fragment
@@ -26,6 +27,7 @@ Mark = str | tuple[str, ...]  # a term, or a phrase of terms
 THIN_ABOVE = 48  # matched words in a passage, above which window starts are sampled
 PLACES_PER_TERM = 8
 OCCURRENCES = 4  # distinct words a mark is found as, at most, for explanations
+SPAN_BYTES = 160  # a word's span tuple, its offsets and its place in ``where`` (measured)
 escape = partial(html.escape, quote=False)  # snippets go into element content, never attributes
 
 
@@ -41,6 +43,11 @@ class AnalysedText:
     _occurrences: dict[tuple[str, ...], tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def bytes(self) -> int:
+        """What the analysis holds, for the caches' budgets (its occurrences apart)."""
+        return text_bytes(self.text) + SPAN_BYTES * len(self.spans)
 
     @classmethod
     def of(cls, text: str) -> AnalysedText:

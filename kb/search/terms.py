@@ -4,6 +4,13 @@ The index stems its text fields and keeps an unstemmed, folded ``spell`` field
 (``kb/ingest/index.py``). Queries, synonyms, snippets and suggestions all go
 through the functions here, so a word is always compared in the form it was
 indexed in.
+
+Every request thread of a worker calls these functions at once. The analysers are
+therefore built without Whoosh's stem cache (not thread-safe: once full, it fails
+with ``KeyError`` and "dictionary changed size during iteration"), and the caches
+here are ``functools.lru_cache``, which is. They are bounded in entries and keep
+only words of up to CACHED_LENGTH characters, so that a flood of long unseen words
+cannot grow them past a few megabytes.
 """
 
 from __future__ import annotations
@@ -15,23 +22,36 @@ from kb.ingest.index import folding_analyzer, stemming_analyzer
 
 # Whoosh's RegexTokenizer default: words, keeping inner dots ("e.g", "3.1").
 WORD = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
+CACHED_LENGTH = 32  # characters: longer words are analysed again each time
+CACHED_STEMS = 32_768  # about the vocabulary of a large corpus
+CACHED_FOLDS = 16_384
 
-_stemming = stemming_analyzer()
+_stemming = stemming_analyzer(whoosh_cache=False)
 _folding = folding_analyzer()
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str) -> str | None:
     """The index term of one word ("Safeguards" -> "safeguard"); None for a stop word."""
+    return _cached_stem(word) if len(word) <= CACHED_LENGTH else _stem(word)
+
+
+def fold(word: str) -> str:
+    """The word lower-cased and accent-folded, unstemmed (the ``spell`` field's form)."""
+    return _cached_fold(word) if len(word) <= CACHED_LENGTH else _fold(word)
+
+
+def _stem(word: str) -> str | None:
     for token in _stemming(word):
         return token.text
     return None
 
 
-@lru_cache(maxsize=50_000)
-def fold(word: str) -> str:
-    """The word lower-cased and accent-folded, unstemmed (the ``spell`` field's form)."""
+def _fold(word: str) -> str:
     return "".join(token.text for token in _folding(word))
+
+
+_cached_stem = lru_cache(maxsize=CACHED_STEMS)(_stem)
+_cached_fold = lru_cache(maxsize=CACHED_FOLDS)(_fold)
 
 
 def words(text: str) -> list[str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import BadRequest
+from flask import Flask, Response
 
 from kb.config import Settings
 from kb.search.library import Library
 from kb.search.themes import load_themes
 from kb.web.json import OrjsonProvider
+from kb.web.limits import refuse_unreadable_request
 
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     errors.register_error_handlers(app)
-    app.before_request(refuse_undecodable_query)
+    app.before_request(refuse_unreadable_request)
     app.after_request(secure_headers)
     return app
 
@@ -48,17 +48,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-
-
-def refuse_undecodable_query() -> None:
-    """A query string that is not UTF-8 is a bad request (JSON under /api/, a page elsewhere).
-
-    gunicorn refuses such request lines itself; other servers pass the bytes on.
-    """
-    try:
-        request.query_string.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("The query string is not valid UTF-8.") from None
 
 
 def secure_headers(response: Response) -> Response:

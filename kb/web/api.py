@@ -30,8 +30,8 @@ from kb.search import (
     Snapshot,
     search,
 )
+from kb.search.caching import LRU, text_bytes
 from kb.search.compare import PER_COLUMN, compare
-from kb.search.matching import LRU
 from kb.search.request import MAX_DEPTH, MAX_PER_PAGE
 from kb.search.themes import Vocabulary
 from kb.web.exports import brief_markdown, csv_rows, json_lines
@@ -62,7 +62,6 @@ from kb.web.shapes import (
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_QUERY_STRING = 64 * 1024
 JSON = "application/json"
 
 
@@ -91,8 +90,6 @@ def ok(**payload: Any) -> Response:
 
 @blueprint.before_request
 def bound_the_request() -> Response | None:
-    if len(request.query_string) > MAX_QUERY_STRING:
-        raise ApiError(414, "uri-too-long", f"the query string exceeds {MAX_QUERY_STRING} bytes")
     if request.method == "OPTIONS":  # a CORS preflight: say what may be asked, no body
         return Response(status=204, headers={"Allow": "GET, HEAD, OPTIONS"})
     return None
@@ -154,7 +151,11 @@ class _Answer:
 
 
 # Popular queries repeat: their answers are kept per index version and query string.
-_answers: LRU[tuple[str, bytes], _Answer] = LRU(500)  # ~10 KB each
+ANSWERS_CACHE_BYTES = 8_000_000
+_answers: LRU[tuple[str, bytes], _Answer] = LRU(
+    ANSWERS_CACHE_BYTES,
+    lambda key, answer: len(key[1]) + len(answer.before) + len(answer.after) + text_bytes(key[0]),
+)
 _TOOK = b'"took_ms":-1.0'
 
 

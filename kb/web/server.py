@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from kb.web.limits import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
+
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:
@@ -22,18 +24,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def serve(app: Flask, *, host: str, port: int, workers: int, threads: int = 4) -> None:
-    """Run ``app`` under gunicorn until interrupted."""
-    options = {
-        "bind": f"{host}:{port}",
+WORKERS = 2  # processes, by default: one per core of a small machine
+THREADS = 4  # per worker
+
+
+def gunicorn_options(*, workers: int, threads: int = THREADS) -> dict[str, Any]:
+    """gunicorn's settings for kb, the address apart: ``kb serve``'s, and the benchmarks'."""
+    return {
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread",
-        "timeout": 30,
+        "timeout": 30,  # a worker silent for longer is restarted
         "graceful_timeout": 10,
         "accesslog": "-",
-        # Long queries must reach the app, which answers them as JSON; gunicorn's own
-        # limit (4094 bytes) would answer an HTML 414. 0 means gunicorn's 1 MB cap.
-        "limit_request_line": 0,
+        # Real limits (gunicorn's 0 would mean none): see kb/web/limits.py.
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
     }
+
+
+def serve(app: Flask, *, host: str, port: int, workers: int) -> None:
+    """Run ``app`` under gunicorn until interrupted."""
+    options = {"bind": f"{host}:{port}", **gunicorn_options(workers=workers)}
     _Gunicorn(app, options).run()

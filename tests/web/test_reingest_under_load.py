@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.ingest.publish import CURRENT
 from tests.factories import TREATY, invented_world
-from tests.web.test_server import free_port, get
+from tests.web.serving import Served, children, get, kb_serve
 
 NEW_WORD = "marshlight"  # in no text of the invented world until the treaty gains Article 5
 NEW_ARTICLE = (
@@ -46,14 +45,6 @@ LOAD_BEFORE_INGEST = 1.0  # seconds of load on the old index before `kb ingest` 
 LOAD_AFTER_INGEST = 1.5  # seconds of load after it has finished
 MIN_LOAD = 4.0  # seconds of load at the least
 HEALTH_EVERY = 5  # one /api/health among every few requests of a client
-
-
-@dataclass
-class Served:
-    port: int
-    process: subprocess.Popen[bytes]
-    settings: Settings
-    log: Path
 
 
 @dataclass(frozen=True)
@@ -77,20 +68,6 @@ class Record:
     @property
     def asks_new_word(self) -> bool:
         return self.target == f"/api/search?q={NEW_WORD}"
-
-
-def children(pid: int) -> set[int]:
-    """The pids of the processes whose parent is ``pid`` (gunicorn's workers)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # gone meanwhile
-            continue
-        # pid (comm) state ppid ...; comm may hold spaces and parentheses
-        if int(text.rpartition(")")[2].split()[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
 
 
 def open_generations(pid: int, index_root: Path) -> set[str]:
@@ -133,43 +110,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     """``kb serve --workers 2`` on a free port over an index of the invented world."""
     settings = invented_world(tmp_path / "world")
     assert ingest(settings).exit_code == 0
-    port = free_port()
-    env = {
-        **os.environ,
-        "KB_DATA_DIR": str(settings.data_dir),
-        "KB_MANIFEST": str(settings.manifest),
-    }
-    env.pop("KB_MIRROR", None)
-    kb = Path(sys.executable).with_name("kb")
-    log = tmp_path / "serve.log"  # a file, not a pipe nobody reads that could fill up
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(kb), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,  # the access log
-            stderr=sink,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(port, "/api/health")[0] == 200 and len(children(process.pid)) == 2:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"kb serve did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.1)
-        yield Served(port, process, settings, log)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+    with kb_serve(settings, tmp_path / "serve.log", workers=2) as served:
+        yield served
 
 
 class Client(threading.Thread):

@@ -1,0 +1,78 @@
+"""The caches of a worker: least recently used first out, bounded by bytes, thread-safe.
+
+A cache bounded by its number of entries is bounded by nothing: one entry of a
+search answer may hold 10 KB or, for a long query, 130 KB. So each cache is given a
+budget in bytes and a function estimating what an entry costs; the estimates count
+what the entry alone keeps alive (its strings, arrays and containers), not what it
+shares with the index (documents, passages).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+import numpy as np
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+ENTRY_OVERHEAD = 200  # bytes of an entry's key object, node and dictionary slot
+
+
+class LRU(Generic[K, V]):
+    """A least-recently-used cache holding at most ``max_bytes`` as ``size_of`` counts them.
+
+    Every method takes the cache's lock, and nothing else runs under it: building a
+    missing value (:meth:`get_or_make`) happens outside, so two threads may build the
+    same value once each, and neither waits for the other.
+    """
+
+    def __init__(self, max_bytes: int, size_of: Callable[[K, V], int]) -> None:
+        self.max_bytes = max_bytes
+        self.size_of = size_of
+        self.bytes = 0
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V) -> V:
+        """Keep ``value`` (unless it alone is over the budget); returns it."""
+        size = ENTRY_OVERHEAD + self.size_of(key, value)
+        if size > self.max_bytes:
+            return value
+        with self._lock:
+            previous = self._items.pop(key, None)
+            if previous is not None:
+                self.bytes -= previous[1]
+            self._items[key] = (value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        found = self.get(key)
+        return found if found is not None else self.put(key, make())
+
+
+def array_bytes(*arrays: np.ndarray) -> int:
+    return sum(a.nbytes + 112 for a in arrays)
+
+
+def text_bytes(*texts: str) -> int:
+    """What strings hold, at least (one byte a character, plus the object)."""
+    return sum(len(t) + 50 for t in texts)

@@ -1,0 +1,95 @@
+"""The caches of a worker (kb/search/caching.py): bounded by bytes, safe to share."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from kb.search.caching import ENTRY_OVERHEAD, LRU, array_bytes, text_bytes
+
+
+def sized(max_bytes: int) -> LRU[str, str]:
+    return LRU(max_bytes, lambda key, value: len(value))
+
+
+def test_the_budget_is_in_bytes_not_entries() -> None:
+    """Entries of 10 KB and of 130 KB count for what they are (an answer to a long query
+    once held 130 KB where its cache assumed 10 KB, and a worker grew to 232 MB)."""
+    cache = sized(100_000)
+    for n in range(20):
+        cache.put(f"small {n}", "x" * 1_000)
+    assert len(cache) == 20
+    cache.put("large", "x" * 80_000)
+    assert cache.bytes <= 100_000
+    assert cache.get("large") is not None
+    assert len(cache) < 20  # the oldest small ones made room
+    assert cache.get("small 0") is None and cache.get("small 19") is not None
+
+
+def test_the_least_recently_used_goes_first() -> None:
+    cache = sized(3 * (ENTRY_OVERHEAD + 100))
+    for key in "abc":
+        cache.put(key, "x" * 100)
+    assert cache.get("a") is not None  # "b" is now the least recently used
+    cache.put("d", "x" * 100)
+    assert cache.get("b") is None
+    assert [cache.get(k) is not None for k in "acd"] == [True, True, True]
+
+
+def test_a_value_over_the_whole_budget_is_returned_but_not_kept() -> None:
+    cache = sized(10_000)
+    cache.put("kept", "x" * 100)
+    assert cache.put("huge", "x" * 20_000) == "x" * 20_000
+    assert cache.get("huge") is None
+    assert cache.get("kept") is not None
+
+
+def test_replacing_a_key_counts_it_once() -> None:
+    cache = sized(100_000)
+    for size in (1_000, 5_000, 2_000):
+        cache.put("same", "x" * size)
+    assert len(cache) == 1
+    assert cache.bytes == ENTRY_OVERHEAD + 2_000
+
+
+def test_get_or_make_makes_only_what_is_missing() -> None:
+    cache = sized(100_000)
+    made: list[str] = []
+
+    def make(key: str) -> str:
+        made.append(key)
+        return key * 10
+
+    assert cache.get_or_make("a", lambda: make("a")) == "a" * 10
+    assert cache.get_or_make("a", lambda: make("a")) == "a" * 10
+    assert made == ["a"]
+
+
+def test_threads_putting_and_getting_keep_the_count_true() -> None:
+    cache = sized(50_000)
+    errors: list[BaseException] = []
+
+    def work(number: int) -> None:
+        try:
+            for n in range(5_000):
+                key = f"{number}-{n % 300}"
+                cache.get_or_make(key, lambda n=n: "x" * (n % 700))
+        except BaseException as error:  # any failure is the finding
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert 0 < cache.bytes <= 50_000
+    values = [cache.get(key) for key in list(cache._items)]
+    assert cache.bytes == sum(ENTRY_OVERHEAD + len(v or "") for v in values)
+
+
+def test_sizes_count_what_arrays_and_texts_hold() -> None:
+    assert array_bytes(np.zeros(1_000)) >= 8_000
+    assert array_bytes(np.zeros(1_000, dtype=bool), np.zeros(10)) >= 1_080
+    assert text_bytes("a" * 500, "b") >= 501

@@ -89,7 +89,7 @@ def ok(**payload: Any) -> Response:
 
 
 @blueprint.before_request
-def bound_the_request() -> Response | None:
+def answer_preflight() -> Response | None:
     if request.method == "OPTIONS":  # a CORS preflight: say what may be asked, no body
         return Response(status=204, headers={"Allow": "GET, HEAD, OPTIONS"})
     return None

@@ -9,6 +9,13 @@ from kb.models import KIND_LABELS
 from kb.search.compare import MAX_PER_COLUMN, PER_COLUMN
 from kb.search.explain import FIELD_NAMES, HOWS
 from kb.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from kb.web.limits import (
+    LIMIT_REQUEST_FIELD_SIZE,
+    LIMIT_REQUEST_FIELDS,
+    LIMIT_REQUEST_LINE,
+    MAX_Q_CHARS,
+    MAX_TARGET_BYTES,
+)
 from kb.web.params import MAX_BRIEF, MAX_EXPORT, NO, YES
 
 
@@ -39,7 +46,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 ERRORS = {
     "400": _json(_ref("Error"), "A parameter cannot be used (its name is in the message)."),
-    "414": _json(_ref("Error"), "The query string is over 64 KB."),
+    "414": _json(
+        _ref("Error"),
+        f"The path and query string are over {MAX_TARGET_BYTES:,} bytes, or q is over "
+        f"{MAX_Q_CHARS:,} characters.",
+    ),
     "404": _json(_ref("Error"), "No such document, passage or path."),
     "503": _json(_ref("Error"), "No index has been published yet."),
 }
@@ -346,7 +357,7 @@ def _get(
     parameters: list[Any] | None = None,
     errors: tuple[str, ...] = ("503",),
 ) -> dict[str, Any]:
-    """A GET operation; any of them may answer 414 to a query string over 64 KB."""
+    """A GET operation; any of them may answer 414 to a request over kb's limits."""
     codes = sorted({*errors, "414"})
     return {
         "get": {
@@ -366,8 +377,13 @@ def openapi_document() -> dict[str, Any]:
             "version": __version__,
             "description": "Search the IGF sessions and the instruments they debate. Answers "
             "are JSON, except the files of a brief (Markdown) and of an export (CSV, JSON "
-            'lines); errors are always JSON: {"ok": false, "error": {"code", '
-            '"message"}}.',
+            'lines); errors are JSON: {"ok": false, "error": {"code", "message"}}. '
+            "The one exception is a request that the HTTP server (gunicorn) refuses before "
+            "kb has read its path, answered by gunicorn in plain HTML: a request line over "
+            f"{LIMIT_REQUEST_LINE:,} bytes (414), a header over {LIMIT_REQUEST_FIELD_SIZE:,} "
+            f"bytes or more than {LIMIT_REQUEST_FIELDS} headers (431), and a request that "
+            "is not well-formed HTTP/1.1 (400). kb's own limits are lower, so any request "
+            "a client builds from this description gets kb's JSON errors.",
         },
         "servers": [{"url": "/"}],
         "paths": {

@@ -1,7 +1,8 @@
 """The ``kb`` command: ingest the sources, list them, serve the web app.
 
-Exit status: 0 when all went well, 1 when a source failed (the index is still
-published from the others and the last good copies), 2 for usage or
+Exit status: 0 when all went well, 1 when a source failed or its new copy was held
+back as suspicious (the index is still published from the others and the last good
+copies), 2 for usage or
 configuration errors (bad manifest, unknown source id, unreadable mirror, another
 ingest running).
 """
@@ -18,10 +19,11 @@ import click
 from kb.config import Settings
 from kb.ingest.errors import ConfigError
 from kb.ingest.manifest import load_manifest
-from kb.ingest.pipeline import IngestReport, ingest, select_sources
+from kb.ingest.pipeline import IngestReport, check_known_ids, ingest, select_sources
 from kb.ingest.publish import IngestLocked
 from kb.ingest.report import render_report, render_sources
 from kb.search.render import render_hits
+from kb.web.server import WORKERS
 
 EXIT_CONFIG = 2
 
@@ -53,17 +55,25 @@ def cli() -> None:
 )
 @click.option("--refresh", is_flag=True, help="Fetch again even when a cached copy exists.")
 @click.option("--only", "only", multiple=True, metavar="ID", help="Ingest only this source.")
+@click.option(
+    "--accept-shrink",
+    "accept_shrink",
+    multiple=True,
+    metavar="ID",
+    help="Take this source's new copy even if it holds much less than the last good one.",
+)
 def ingest_command(
     data_dir: Path | None,
     manifest: Path | None,
     mirror: Path | None,
     refresh: bool,
     only: Sequence[str],
+    accept_shrink: Sequence[str],
 ) -> None:
     """Fetch, parse and index the sources, then publish the new index."""
     settings = Settings.from_env().with_options(data_dir=data_dir, manifest=manifest, mirror=mirror)
     try:
-        report = _ingest_with_progress(settings, only, refresh)
+        report = _ingest_with_progress(settings, only, refresh, accept_shrink)
     except (ConfigError, IngestLocked) as error:
         click.echo(f"kb ingest: {error}", err=True)
         sys.exit(EXIT_CONFIG)
@@ -71,9 +81,12 @@ def ingest_command(
     sys.exit(report.exit_code)
 
 
-def _ingest_with_progress(settings: Settings, only: Sequence[str], refresh: bool) -> IngestReport:
+def _ingest_with_progress(
+    settings: Settings, only: Sequence[str], refresh: bool, accept_shrink: Sequence[str]
+) -> IngestReport:
     sources = load_manifest(settings.manifest)
     total = len(select_sources(sources, only))
+    check_known_ids(sources, accept_shrink, "--accept-shrink: ")
     with click.progressbar(
         length=total,
         label="Ingesting",
@@ -90,7 +103,14 @@ def _ingest_with_progress(settings: Settings, only: Sequence[str], refresh: bool
             started = True
             bar.update(0, getattr(source, "id", None))
 
-        report = ingest(settings, only=only, refresh=refresh, progress=progress, sources=sources)
+        report = ingest(
+            settings,
+            only=only,
+            refresh=refresh,
+            progress=progress,
+            sources=sources,
+            accept_shrink=accept_shrink,
+        )
         bar.update(1, "index")
     return report
 
@@ -169,7 +189,7 @@ def _years(value: str | None) -> tuple[int, int] | None:
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32))
+@click.option("--workers", default=WORKERS, show_default=True, type=click.IntRange(1, 32))
 @click.option("--debug", is_flag=True, help="Flask's development server, reloading on change.")
 def serve_command(data_dir: Path | None, host: str, port: int, workers: int, debug: bool) -> None:
     """Serve the search page and the JSON API."""

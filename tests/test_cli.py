@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ from kb.ingest.publish import ingest_lock
 from kb.models import STATUS_TEXT
 from kb.search.library import Library
 from tests.factories import DECLARATION, PROPOSAL, TREATY, invented_world
+from tests.ingest.conftest import (
+    CUT_SHORT_PASSAGES,
+    LONG_TREATY_MD,
+    LONG_TREATY_PASSAGES,
+    with_stray_heading,
+)
 
 IDS = (TREATY, PROPOSAL, DECLARATION)
 
@@ -291,3 +298,62 @@ def test_search_before_any_ingest_exits_2(tmp_path: Path) -> None:
     result = kb("search", "signal", "--data-dir", tmp_path / "empty")
     assert result.exit_code == 2
     assert "run `kb ingest`" in result.output
+
+
+def sources_listing(world: dict[str, Path]) -> str:
+    result = kb("sources", "--data-dir", world["data"], "--manifest", world["manifest"])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_a_treaty_cut_short_is_suspicious_until_accepted(world: dict[str, Path]) -> None:
+    shutil.copyfile(LONG_TREATY_MD, world["mirror"] / f"{TREATY}.md")
+    assert ingest(world).exit_code == 0
+    treaty = world["mirror"] / f"{TREATY}.md"
+    treaty.write_bytes(with_stray_heading(treaty.read_bytes()))
+
+    held = ingest(world)
+
+    assert held.exit_code == 1
+    assert rows(held.stdout)[TREATY][:3] == ["suspicious", "text", str(LONG_TREATY_PASSAGES)]
+    assert "0 failed, 1 suspicious;" in held.stdout
+    assert re.search(
+        rf"^SUSPICIOUS {TREATY}: the new copy gives {CUT_SHORT_PASSAGES} passages instead of "
+        rf"{LONG_TREATY_PASSAGES} .*`kb ingest --accept-shrink {TREATY}`$",
+        held.stdout,
+        re.M,
+    )
+    listing = sources_listing(world)
+    assert re.search(rf"^{TREATY}\s.*suspicious\s+text\s+{LONG_TREATY_PASSAGES}\s", listing, re.M)
+    assert re.search(rf"^{TREATY}: the new copy gives {CUT_SHORT_PASSAGES} passages", listing, re.M)
+
+    accepted = ingest(world, "--accept-shrink", TREATY)
+
+    assert accepted.exit_code == 0, accepted.output
+    assert rows(accepted.stdout)[TREATY][:3] == ["updated", "text", str(CUT_SHORT_PASSAGES)]
+    assert f"NOTE {TREATY}: accepted a new copy that gives {CUT_SHORT_PASSAGES} passages" in (
+        accepted.stdout
+    )
+    assert re.search(
+        rf"^{TREATY}\s.*updated\s+text\s+{CUT_SHORT_PASSAGES}\s", sources_listing(world), re.M
+    )
+
+
+def test_accept_shrink_of_an_unknown_id_exits_2(world: dict[str, Path]) -> None:
+    result = ingest(world, "--accept-shrink", TREATY, "--accept-shrink", "nope")
+    assert result.exit_code == 2
+    assert "--accept-shrink: unknown source id 'nope'" in result.stderr
+    assert not world["data"].exists()
+
+
+def test_replaced_bytes_are_a_note_not_a_failure(world: dict[str, Path]) -> None:
+    treaty = world["mirror"] / f"{TREATY}.md"
+    treaty.write_bytes(treaty.read_bytes().replace(b"quickly", b"quick\x96ly", 1))
+
+    result = ingest(world)
+
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[TREATY][:3] == ["new", "text", "5"]
+    note = "1 byte was not valid UTF-8 and was replaced"
+    assert f"NOTE {TREATY}: {note}" in result.stdout
+    assert f"{TREATY}: {note}" in sources_listing(world)

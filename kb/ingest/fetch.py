@@ -25,6 +25,7 @@ from requests.exceptions import ChunkedEncodingError
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 import kb
+from kb.config import MAX_BODY_BYTES
 
 FORMAT_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "pdf": ("application/pdf", "application/x-pdf"),
@@ -121,7 +122,7 @@ class Fetcher:
         read_timeout: float = 30.0,
         retries: int = 3,
         backoff: float = 0.5,
-        max_bytes: int = 20 * 1024 * 1024,
+        max_bytes: int = MAX_BODY_BYTES,
         max_redirects: int = 5,
         user_agent: str = DEFAULT_USER_AGENT,
         session: requests.Session | None = None,

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from kb.ingest.errors import ConfigError
 from kb.models import FORMATS, KIND_LABELS, PARSERS, Source
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 _REQUIRED_TEXT = ("id", "title", "short_title", "url", "fetch_url", "citation")
 _CHOICES = {"kind": tuple(KIND_LABELS), "format": FORMATS, "parser": PARSERS}
 
@@ -70,7 +70,7 @@ def _source(entry: Any, number: int, path: Path, bases: dict[str, str]) -> Sourc
         if not isinstance(value, str) or not value.strip():
             raise fail(field, "missing or not a non-empty string")
     entry = {**entry, "fetch_url": _expand(entry["fetch_url"], bases)}
-    if not _ID.match(entry["id"]):
+    if not _ID.fullmatch(entry["id"]):
         raise fail("id", "use lower-case letters, digits and hyphens only")
     for field, choices in _CHOICES.items():
         if entry.get(field) not in choices:

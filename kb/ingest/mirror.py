@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kb.config import MAX_BODY_BYTES
 from kb.ingest.errors import ConfigError
+
+_MB = 1024 * 1024
 
 # extension -> (format, content type)
 MIRROR_FORMATS: dict[str, tuple[str, str]] = {
@@ -37,3 +40,33 @@ def find_in_mirror(mirror: Path, source_id: str) -> tuple[Path, str, str] | None
         if path.is_file():
             return path, fmt, content_type
     return None
+
+
+class MirrorCopyTooLarge(Exception):
+    """A mirror file over the size cap that network bodies have too; never read whole."""
+
+
+def read_mirror_file(path: Path, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The bytes of a mirror file, or MirrorCopyTooLarge when it holds more than ``max_bytes``.
+
+    The size is checked before reading, and the read stops after ``max_bytes + 1``
+    bytes all the same: the file may grow in between, or not be a regular file.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise MirrorCopyTooLarge(
+            f"the mirror copy is {_size(size)}, over the {_limit(max_bytes)} limit"
+        )
+    with path.open("rb") as handle:
+        body = handle.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise MirrorCopyTooLarge(f"the mirror copy is over the {_limit(max_bytes)} limit")
+    return body
+
+
+def _size(n: int) -> str:
+    return f"{n / _MB:.1f} MB" if n >= _MB else f"{n:,} bytes"
+
+
+def _limit(max_bytes: int) -> str:
+    return f"{max_bytes // _MB} MB" if max_bytes % _MB == 0 else f"{max_bytes:,} bytes"

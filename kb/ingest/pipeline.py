@@ -4,6 +4,9 @@ Each source gets the last good copy of its body (from the mirror, the network or
 raw cache), a parsed document (re-parsed only when the body or the parsing code
 changed), and a status for the report. A new index is built and published only when
 what it would hold differs from the published one.
+
+A new copy that parses into much less than the last good one (a stray heading that
+cuts a treaty short) is held back as ``suspicious`` until ``accept_shrink`` names it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from kb.ingest.cache import RawCache, RawCopy, remove_temporary_files, write_ato
 from kb.ingest.errors import ConfigError, ParseError
 from kb.ingest.fetch import Fetcher, FetchError
 from kb.ingest.manifest import load_manifest
-from kb.ingest.mirror import check_mirror, find_in_mirror
+from kb.ingest.mirror import MirrorCopyTooLarge, check_mirror, find_in_mirror, read_mirror_file
 from kb.ingest.publish import (
     build_generation,
     clean_generations,
@@ -54,6 +57,7 @@ _PARSING_MODULES = (extract, chunk, anchors, parse_treaty, parse_proposal, parse
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "failed"
+SUSPICIOUS = "suspicious"  # a new copy that lost most of the last good one, held back
 
 Progress = Callable[[Source], None]
 LAST_STATUS_FILE = "last-statuses.json"
@@ -62,6 +66,9 @@ TITLE_SHARE = (
     0.8  # of the title's words a text must carry to be taken for the document (real ones: all)
 )
 _ANALYZER = index.stemming_analyzer()
+# A new parse keeping less than this share of the last good document's passages, or of
+# its characters of text, is suspicious (ETS 185 cut short by a stray heading: 2 of 49).
+SHRINK_SHARE = 0.5
 
 
 @dataclass
@@ -93,8 +100,12 @@ class IngestReport:
         return [r for r in self.results if r.status == FAILED]
 
     @property
+    def suspicious(self) -> list[SourceResult]:
+        return [r for r in self.results if r.status == SUSPICIOUS]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.suspicious else 0
 
 
 def ingest(
@@ -105,31 +116,73 @@ def ingest(
     fetcher: Fetcher | None = None,
     progress: Progress | None = None,
     sources: list[Source] | None = None,
+    accept_shrink: Sequence[str] = (),
 ) -> IngestReport:
     """Run ingestion; raises ConfigError (or IngestLocked) before touching anything.
 
-    ``sources`` is the manifest when the caller has loaded it already.
+    ``sources`` is the manifest when the caller has loaded it already;
+    ``accept_shrink`` names sources whose new copy is taken even when it holds much
+    less than the last good one.
     """
     sources = load_manifest(settings.manifest) if sources is None else sources
     selected = select_sources(sources, only)
+    check_known_ids(sources, accept_shrink, "--accept-shrink: ")
     if settings.mirror is not None:
         check_mirror(settings.mirror)
     with ingest_lock(settings.index_root), contextlib.ExitStack() as stack:
         if fetcher is None and settings.mirror is None:
             fetcher = stack.enter_context(Fetcher())
-        run = _Run(settings, refresh, fetcher)
+        run = _Run(settings, refresh, fetcher, frozenset(accept_shrink))
         return run.execute(sources, selected, progress)
 
 
 def select_sources(sources: list[Source], only: Sequence[str]) -> list[Source]:
     """The sources named by ``--only``, in manifest order (all when none are named)."""
+    check_known_ids(sources, only)
+    return [s for s in sources if not only or s.id in only]
+
+
+def check_known_ids(sources: list[Source], ids: Iterable[str], option: str = "") -> None:
+    """ConfigError unless every id is a source of the manifest."""
     known = {s.id for s in sources}
-    unknown = [i for i in only if i not in known]
+    unknown = [i for i in ids if i not in known]
     if unknown:
         raise ConfigError(
-            f"unknown source id {', '.join(map(repr, unknown))}; `kb sources` lists the ids"
+            f"{option}unknown source id {', '.join(map(repr, unknown))}; `kb sources` lists the ids"
         )
-    return [s for s in sources if not only or s.id in only]
+
+
+def shrinkage(last_good: Document, new: Document) -> list[str]:
+    """How a new parse fell short of the last good one, where it lost most of it ([] if not).
+
+    Measured in passages and in characters of passage text: a stray heading that ends
+    a treaty early loses both, a cut-short copy at least the second.
+    """
+    lost = []
+    measures = (
+        (len(last_good.passages), len(new.passages), "passage", "", "fewer"),
+        (text_size(last_good), text_size(new), "character", " of text", "less"),
+    )
+    for before, after, unit, of_what, smaller in measures:
+        if after < SHRINK_SHARE * before:
+            drop = f"{(before - after) / before:.0%} {smaller}"
+            lost.append(f"{_count(after, unit)}{of_what} instead of {before:,} ({drop})")
+    return lost
+
+
+def text_size(document: Document) -> int:
+    """Characters of passage text in a document."""
+    return sum(len(p.text) for p in document.passages)
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n:,} {unit}" + ("" if n == 1 else "s")
+
+
+def invalid_bytes_note(count: int) -> str:
+    if count == 1:
+        return "1 byte was not valid UTF-8 and was replaced"
+    return f"{_count(count, 'byte')} were not valid UTF-8 and were replaced"
 
 
 def parsing_fingerprint() -> str:
@@ -187,10 +240,25 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@dataclass
+class _Reading:
+    """A document as a body reads, with what reading it noted (bytes that were replaced)."""
+
+    document: Document
+    notes: list[str] = field(default_factory=list)
+
+
 class _Run:
-    def __init__(self, settings: Settings, refresh: bool, fetcher: Fetcher | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        refresh: bool,
+        fetcher: Fetcher | None,
+        accept_shrink: frozenset[str] = frozenset(),
+    ) -> None:
         self.settings = settings
         self.refresh = refresh
+        self.accept_shrink = accept_shrink
         self.cache = RawCache(settings.cache_dir)
         self.fingerprint = parsing_fingerprint()
         self.fetcher = fetcher
@@ -247,24 +315,40 @@ class _Run:
         cached = self.cache.get(source.id)
         try:
             copy, body = self.obtain(source, cached)
-        except FetchError as error:
+        except (FetchError, MirrorCopyTooLarge) as error:
             return self.keep_last_good(source, cached, str(error))
         except OSError as error:  # an unreadable mirror file
             return self.keep_last_good(source, cached, f"cannot read the mirror copy: {error}")
         if copy is None:
             return self.result(source, metadata_only(source))
         if body is None:  # the cached copy is still current
-            document = self.stored_document(source, copy)
-            if document.status == STATUS_METADATA_ONLY:
-                return self.keep_last_good(source, None, "the cached copy cannot be parsed")
-            return self.result(source, document, copy.size)
+            return self.current_copy(source, copy)
+        return self.new_copy(source, cached, copy, body)
+
+    def current_copy(self, source: Source, copy: RawCopy) -> SourceResult:
+        reading = self.stored_reading(source, copy)
+        if reading.document.status == STATUS_METADATA_ONLY:
+            return self.keep_last_good(source, None, "the cached copy cannot be parsed")
+        return self.result(source, reading.document, copy.size, reading.notes)
+
+    def new_copy(
+        self, source: Source, cached: RawCopy | None, copy: RawCopy, body: bytes
+    ) -> SourceResult:
+        """A new body becomes the last good copy if it parses, into not much less than that."""
         try:
-            document = self.parse(source, copy, body)
+            reading = self.parse(source, copy, body)
         except ParseError as error:
             return self.keep_last_good(source, cached, f"{error} (a new copy of {len(body)} bytes)")
+        notes = reading.notes
+        last_good = self.stored_document(source, cached)
+        lost = shrinkage(last_good, reading.document)
+        if lost and source.id not in self.accept_shrink:
+            return self.hold_back(source, last_good, lost)
+        if lost:
+            notes = [f"accepted a new copy that gives {' and '.join(lost)}", *notes]
         stored = self.cache.put(copy, body)
-        self.save_parsed(stored, document)
-        return self.result(source, document, stored.size)
+        self.save_parsed(stored, reading)
+        return self.result(source, reading.document, stored.size, notes)
 
     def obtain(self, source: Source, cached: RawCopy | None) -> tuple[RawCopy | None, bytes | None]:
         """The copy to use and, when it is new, its body (None: the cached copy is current)."""
@@ -305,7 +389,7 @@ class _Run:
         if found is None:
             return cached, None
         path, fmt, content_type = found
-        body = path.read_bytes()
+        body = read_mirror_file(path)
         sha256 = hashlib.sha256(body).hexdigest()
         if cached is not None and cached.sha256 == sha256 and cached.format == fmt:
             return cached, None
@@ -322,10 +406,11 @@ class _Run:
         )
         return copy, body
 
-    def parse(self, source: Source, copy: RawCopy, body: bytes) -> Document:
+    def parse(self, source: Source, copy: RawCopy, body: bytes) -> _Reading:
         """The document a body gives; ParseError for anything short of passages."""
         try:
-            blocks = extract.extract(body, copy.format)
+            extraction = extract.extract_body(body, copy.format)
+            blocks = extraction.blocks
             parsed = PARSERS[source.parser](blocks, source)
         except ParseError:
             raise
@@ -341,7 +426,7 @@ class _Run:
                 f"{source.id}: the text does not carry the source's title "
                 f"({source.title!r}): an error or placeholder page?"
             )
-        return Document(
+        document = Document(
             source=source,
             status=STATUS_TEXT,
             passages=parsed.passages,
@@ -350,6 +435,8 @@ class _Run:
             retrieved_at=copy.retrieved_at,
             sha256=copy.sha256,
         )
+        replaced = extraction.replaced_bytes
+        return _Reading(document, [invalid_bytes_note(replaced)] if replaced else [])
 
     def keep_last_good(self, source: Source, cached: RawCopy | None, message: str) -> SourceResult:
         """A failed source: its last good document stays in the index, or its metadata."""
@@ -357,7 +444,19 @@ class _Run:
         kept = "no earlier copy to keep" if cached is None else "kept the last good copy"
         return SourceResult(source, FAILED, document, message=f"{message.rstrip('.')}; {kept}")
 
-    def result(self, source: Source, document: Document, size: int = 0) -> SourceResult:
+    @staticmethod
+    def hold_back(source: Source, last_good: Document, lost: list[str]) -> SourceResult:
+        """A new copy that lost most of the last good one: the last good one stays."""
+        message = (
+            f"the new copy gives {' and '.join(lost)}: a stray heading, or a copy cut short? "
+            "Kept the last good copy; if the new copy is right, take it with "
+            f"`kb ingest --accept-shrink {source.id}`"
+        )
+        return SourceResult(source, SUSPICIOUS, last_good, message=message)
+
+    def result(
+        self, source: Source, document: Document, size: int = 0, notes: Sequence[str] = ()
+    ) -> SourceResult:
         """The status of a source that did not fail, against the published index."""
         previous = self.previous_key.get("sources", {}).get(source.id)
         if previous is not None and previous == self.key_entry(document):
@@ -366,47 +465,52 @@ class _Run:
             status = NO_MIRROR_COPY if self.settings.mirror else METADATA_ONLY
         else:
             status = NEW if previous is None or previous["sha256"] is None else UPDATED
-        return SourceResult(source, status, document, size)
+        return SourceResult(source, status, document, size, message="; ".join(notes))
 
     # --- parsed documents and the index key --------------------------------
 
     def parsed_path(self, source_id: str) -> Path:
         return self.settings.parsed_dir / f"{source_id}.json"
 
-    def load_parsed(self, source: Source, copy: RawCopy) -> Document | None:
+    def load_parsed(self, source: Source, copy: RawCopy) -> _Reading | None:
         """The cached parse of ``copy``, under the manifest's current entry for the source."""
         try:
             data = json.loads(self.parsed_path(copy.source_id).read_text(encoding="utf-8"))
             if data["fingerprint"] != self.fingerprint or data["sha256"] != copy.sha256:
                 return None
             document = Document.from_dict(data["document"])
+            notes = [str(note) for note in data.get("notes", [])]
         except (OSError, ValueError, KeyError, TypeError):
             return None
         document.source = source
-        return document
+        return _Reading(document, notes)
 
-    def save_parsed(self, copy: RawCopy, document: Document) -> None:
+    def save_parsed(self, copy: RawCopy, reading: _Reading) -> None:
         path = self.parsed_path(copy.source_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "fingerprint": self.fingerprint,
             "sha256": copy.sha256,
-            "document": document.to_dict(),
+            "document": reading.document.to_dict(),
+            "notes": reading.notes,
         }
         write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
-    def stored_document(self, source: Source, copy: RawCopy | None) -> Document:
+    def stored_reading(self, source: Source, copy: RawCopy | None) -> _Reading:
         """A source's document as its cached copy gives it (parsed again if the code changed)."""
         if copy is None:
-            return metadata_only(source)
-        document = self.load_parsed(source, copy)
-        if document is None:
+            return _Reading(metadata_only(source))
+        reading = self.load_parsed(source, copy)
+        if reading is None:
             try:
-                document = self.parse(source, copy, copy.read())
+                reading = self.parse(source, copy, copy.read())
             except (ParseError, OSError):
-                return metadata_only(source)
-            self.save_parsed(copy, document)
-        return document
+                return _Reading(metadata_only(source))
+            self.save_parsed(copy, reading)
+        return reading
+
+    def stored_document(self, source: Source, copy: RawCopy | None) -> Document:
+        return self.stored_reading(source, copy).document
 
     @staticmethod
     def key_entry(document: Document) -> dict[str, Any]:

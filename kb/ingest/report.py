@@ -8,7 +8,7 @@ from typing import Any
 from kb.config import Settings
 from kb.ingest.cache import RawCache
 from kb.ingest.manifest import load_manifest
-from kb.ingest.pipeline import FAILED, IngestReport, read_last_statuses
+from kb.ingest.pipeline import FAILED, SUSPICIOUS, IngestReport, SourceResult, read_last_statuses
 from kb.ingest.publish import current_generation
 from kb.models import STATUS_TEXT, Document
 
@@ -52,9 +52,11 @@ def render_report(report: IngestReport) -> str:
     parts = [table(("source", "status", "holds", "passages", "bytes"), rows, right=(3, 4))]
     with_text = sum(r.document.status == STATUS_TEXT for r in report.results)
     total_bytes = sum(r.size for r in report.results)
+    suspicious = f", {len(report.suspicious)} suspicious" if report.suspicious else ""
     parts.append(
         f"\n{len(report.results)} sources: {with_text} with text, "
-        f"{len(report.results) - with_text} metadata-only, {len(report.failed)} failed; "
+        f"{len(report.results) - with_text} metadata-only, {len(report.failed)} failed"
+        f"{suspicious}; "
         f"{sum(r.passages for r in report.results)} passages, {human_bytes(total_bytes)}."
     )
     if report.rebuilt:
@@ -66,10 +68,14 @@ def render_report(report: IngestReport) -> str:
         parts.append(f"Nothing changed: index {report.generation} kept, nothing rebuilt.")
     if report.cleaned:
         parts.append(f"Removed {len(report.cleaned)} old or unfinished index folders.")
-    for result in report.results:
-        if result.status == FAILED:
-            parts.append(f"FAILED {result.source.id}: {result.message}")
+    parts += [_message_line(r) for r in report.results if r.message]
     return "\n".join(parts)
+
+
+def _message_line(result: SourceResult) -> str:
+    """``FAILED id: ...``, ``SUSPICIOUS id: ...``, or ``NOTE id: ...`` (a source that went well)."""
+    kind = result.status.upper() if result.status in (FAILED, SUSPICIOUS) else "NOTE"
+    return f"{kind} {result.source.id}: {result.message}"
 
 
 def source_statuses(
@@ -107,7 +113,7 @@ def source_statuses(
 
 def render_sources(settings: Settings) -> str:
     """Every source of the manifest with its last fetch and what the index holds of it."""
-    rows, problems = [], []
+    rows, messages = [], []
     for entry in source_statuses(settings):
         source = entry["source"]
         retrieved = f"{entry['retrieved_at']} ({entry['origin']})" if entry["origin"] else "never"
@@ -123,8 +129,8 @@ def render_sources(settings: Settings) -> str:
             )
         )
         if entry["message"]:
-            problems.append(f"{source.id}: {entry['message']}")
+            messages.append(f"{source.id}: {entry['message']}")
     generation = current_generation(settings.index_root)
     headers = ("source", "kind", "year", "last status", "holds", "passages", "last retrieved")
     note = f"Index: {generation.name}" if generation else "Index: none published yet"
-    return "\n".join([table(headers, rows, right=(2, 5)), "", note, *problems])
+    return "\n".join([table(headers, rows, right=(2, 5)), "", note, *messages])

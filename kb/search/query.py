@@ -40,7 +40,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–|to)\s*(\d{4}))?$")
+_YEARS = re.compile(r"(\d{4})(?:\s*(?:\.\.|-|–|to)\s*(\d{4}))?")  # with fullmatch
 
 
 # The tree ----------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def _field(text: str) -> Node:
     name, _, value = text.partition(":")
     name, value = name.lower(), value.strip('"').strip()
     if name == "year":
-        match = _YEARS.match(value)
+        match = _YEARS.fullmatch(value)
         if match is None:
             return Word(text)
         start = int(match.group(1))

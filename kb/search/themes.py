@@ -25,7 +25,7 @@ from typing import Any
 from kb.config import DEFAULT_THEMES
 from kb.ingest.errors import ConfigError
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 _TEXT_FIELDS = ("id", "label", "description")
 _THEME_FIELDS = frozenset({*_TEXT_FIELDS, "synonyms", "related"})
 _TOP_FIELDS = frozenset({"version", "theme"})
@@ -138,7 +138,7 @@ def _theme(entry: Any, number: int, path: Path) -> Theme:
     for field in _TEXT_FIELDS:
         if not _is_text(entry.get(field)):
             raise fail(field, "missing or not a non-empty string")
-    if not _ID.match(entry["id"]):
+    if not _ID.fullmatch(entry["id"]):
         raise fail("id", "use lower-case letters, digits and hyphens only")
     return Theme(
         id=entry["id"],

@@ -13,8 +13,8 @@ YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's val
 MAX_BRIEF = 50  # passages in a brief
 MAX_EXPORT = 1_000  # hits in an export, all pages together
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
-_INTEGER = re.compile(r"^\d{1,9}$")
-_YEARS = re.compile(r"^(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?$")
+_INTEGER = re.compile(r"\d{1,9}")  # used with fullmatch: "$" lets "5\n" by
+_YEARS = re.compile(r"(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?")
 
 
 class BadParameter(ValueError):
@@ -90,7 +90,7 @@ def integer(params: dict[str, list[str]], name: str, default: int) -> int:
     value = first(params, name)
     if value is None or value == "":
         return default
-    if not _INTEGER.match(value):
+    if not _INTEGER.fullmatch(value):
         raise BadParameter("invalid-parameter", f"{name}: must be a whole number, not {value!r}")
     return int(value)
 
@@ -98,7 +98,7 @@ def integer(params: dict[str, list[str]], name: str, default: int) -> int:
 def years(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
-    match = _YEARS.match(value.strip())
+    match = _YEARS.fullmatch(value.strip())
     if match is None:
         message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
         raise BadParameter("invalid-parameter", message)

@@ -59,6 +59,22 @@ def with_extra_article(treaty: bytes) -> bytes:
     return treaty.replace(DUTCH_PART, EXTRA_ARTICLE.encode() + b"\n" + DUTCH_PART)
 
 
+# A longer invented treaty (preamble, Articles 1-12 in three chapters: 13 passages), and
+# the stray heading that cut ETS 185 short: a level-4 heading after body text reads as
+# the title of the translation, so the English part ends there (preamble, Articles 1-2).
+LONG_TREATY_MD = FIXTURES / "pipeline-long-treaty.md"
+LONG_TREATY_PASSAGES = 13
+STRAY_NOTE = b"####Note\n\nThe keepers' note on the next chapter is kept in the harbour office.\n\n"
+CUT_SHORT_PASSAGES = 3
+
+
+def with_stray_heading(treaty: bytes) -> bytes:
+    """The treaty with a stray ``####Note`` heading before its second chapter."""
+    chapter = b"### CHAPTER  II\n"
+    assert treaty.count(chapter) == 1
+    return treaty.replace(chapter, STRAY_NOTE + chapter)
+
+
 # A treaty file that parses to nothing: no articles at all.
 GARBAGE_TREATY = "####Notes of a keeper\n\nThe lantern was cleaned on Tuesday. Nothing else.\n"
 
@@ -97,6 +113,15 @@ class World:
         """Change the treaty's mirror file: a fifth article (6 passages)."""
         path = self.mirror / f"{TREATY}.md"
         path.write_bytes(with_extra_article(path.read_bytes()))
+
+    def lengthen_treaty(self) -> None:
+        """Make the treaty's mirror file the longer treaty (13 passages)."""
+        shutil.copyfile(LONG_TREATY_MD, self.mirror / f"{TREATY}.md")
+
+    def cut_treaty_short(self) -> None:
+        """Put a stray heading into the treaty's mirror file (the long one: 3 passages left)."""
+        path = self.mirror / f"{TREATY}.md"
+        path.write_bytes(with_stray_heading(path.read_bytes()))
 
     def break_treaty(self) -> None:
         """Replace the treaty's mirror file by text that parses to no passages."""

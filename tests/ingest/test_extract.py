@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from kb.ingest.errors import ExtractError, ParseError
-from kb.ingest.extract import clean_markdown, decode, dehyphenate, extract
+from kb.ingest.extract import (
+    clean_markdown,
+    clean_text,
+    decode,
+    dehyphenate,
+    extract,
+    extract_body,
+)
 from kb.models import Block
 from tests.pdfgen import make_pdf, sample_treaty_pdf
 
@@ -155,11 +163,30 @@ def test_utf8_bom_is_dropped() -> None:
     assert extract("\ufeffCafé\n".encode(), "text") == [Block("Café")]
 
 
-def test_undecodable_bytes_fall_back_to_cp1252() -> None:
-    body = b"Caf\xe9 \x96 na\xefve \x93quoted\x94\n"
-    assert decode(body) == "Café – naïve “quoted”\n"
-    assert extract(body, "text") == [Block("Café – naïve “quoted”")]
-    assert extract(body, "markdown") == [Block("Café – naïve “quoted”")]
+def test_one_invalid_byte_is_replaced_and_the_rest_read_as_utf8() -> None:
+    # Once, one stray byte switched the whole file to Windows-1252: "Café" became "CafÃ©".
+    body = "Café, naïve, “quoted” – ".encode() + b"\xff" + " Zoë\n".encode()
+    assert decode(body) == ("Café, naïve, “quoted” – \ufffd Zoë\n", 1)
+    for fmt in ("text", "markdown"):
+        extraction = extract_body(body, fmt)
+        assert extraction.blocks == [Block("Café, naïve, “quoted” – \ufffd Zoë")]
+        assert extraction.replaced_bytes == 1
+
+
+def test_every_invalid_byte_is_counted() -> None:
+    windows_1252 = b"Caf\xe9 \x96 na\xefve \x93quoted\x94\n"
+    assert decode(windows_1252) == ("Caf\ufffd \ufffd na\ufffdve \ufffdquoted\ufffd\n", 5)
+    truncated = "Zoë".encode()[:-1]  # the first byte of a two-byte letter
+    assert decode(truncated + b" and more") == ("Zo\ufffd and more", 1)
+
+
+def test_a_bom_and_an_invalid_byte() -> None:
+    assert decode(b"\xef\xbb\xbfCaf\xc3\xa9 \x80\n") == ("Café \ufffd\n", 1)
+
+
+def test_valid_utf8_replaces_nothing_and_a_literal_replacement_character_is_not_counted() -> None:
+    assert decode("Café \ufffd\n".encode()) == ("Café \ufffd\n", 0)
+    assert extract_body("Café\n".encode(), "markdown").replaced_bytes == 0
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
@@ -414,3 +441,47 @@ def test_text_lines_are_not_page_numbers(line: str) -> None:
     from kb.ingest.extract import _PAGE_NUMBER
 
     assert not _PAGE_NUMBER.match(line)
+
+
+# --- no quadratic work on hostile input -----------------------------------------
+
+
+def assert_quick(started: float, what: str, bound: float = 2.0) -> None:
+    elapsed = time.perf_counter() - started
+    assert elapsed < bound, f"{what} took {elapsed:.1f} s"
+
+
+def test_closing_hashes_and_spaces_leave_a_heading() -> None:
+    assert md("### Article 1 ##\n#### Purpose#\n##   \n# a ## ##\n") == [
+        Block("Article 1", 3),
+        Block("Purpose", 4),
+        Block("a ##", 1),
+    ]
+
+
+def test_a_heading_with_a_long_run_of_spaces_is_read_at_once() -> None:
+    # The heading pattern once backtracked cubically: 5,000 spaces took three minutes.
+    started = time.perf_counter()
+    blocks = md("### Article" + " " * 20_000 + "1 ###\n")
+    assert_quick(started, "a heading with 20,000 spaces")
+    assert blocks == [Block("Article 1", 3)]
+
+
+def test_opening_marks_without_closing_ones_are_read_in_linear_time() -> None:
+    # Each unclosed "*", "_", "``", "[" or "<" was once read to the end of its line:
+    # 10,000 repeats of one of them took 1.5-3.9 s, 100,000 minutes.
+    line = "*a _a ``a [a <a " * 30_000
+    started = time.perf_counter()
+    blocks = md(line + "\n")
+    assert_quick(started, "30,000 unclosed marks of each kind")
+    assert blocks == [Block(clean_text(line))]
+
+
+def test_a_pdf_paragraph_of_many_lines_is_joined_in_linear_time() -> None:
+    from kb.ingest.extract import _join_pdf_lines
+
+    # Joining as the paragraph grew copied it per line: 100,000 lines took 32 s.
+    started = time.perf_counter()
+    blocks = list(_join_pdf_lines(["the keeper lights the com-", "munication lantern"] * 50_000))
+    assert_quick(started, "a paragraph of 100,000 lines")
+    assert blocks == [Block(" ".join(["the keeper lights the com-munication lantern"] * 50_000))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
@@ -13,13 +15,27 @@ from kb.ingest.pipeline import (
     NEW,
     NO_MIRROR_COPY,
     PARSERS,
+    SUSPICIOUS,
     UNCHANGED,
     UPDATED,
     IngestReport,
+    read_last_statuses,
+    shrinkage,
 )
 from kb.ingest.publish import CURRENT, IngestLocked, current_generation, ingest_lock
-from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT
-from tests.ingest.conftest import DECLARATION, PROPOSAL, PROPOSAL_PASSAGES, TREATY, TREATY_PASSAGES
+from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
+from tests.factories import make_source
+from tests.ingest.conftest import (
+    CUT_SHORT_PASSAGES,
+    DECLARATION,
+    LONG_TREATY_PASSAGES,
+    PROPOSAL,
+    PROPOSAL_PASSAGES,
+    TREATY,
+    TREATY_PASSAGES,
+    raw_files,
+    with_extra_article,
+)
 
 
 def statuses(report: IngestReport) -> dict[str, str]:
@@ -368,3 +384,152 @@ def test_a_manifest_edit_updates_that_source_and_rebuilds(world) -> None:
     changed = [r.source.id for r in report.results if r.status == UPDATED]
     assert len(changed) == 1
     assert world.library().snapshot().documents[changed[0]].source.year == 2032
+
+
+# --- what would hurt the service is refused (issue 11) ---------------------------------
+
+
+def cached_state(world, source_id: str) -> tuple[dict[str, bytes], bytes]:
+    """A source's raw cache folder, file by file, and its parsed cache file."""
+    parsed = world.settings.parsed_dir / f"{source_id}.json"
+    return raw_files(world.settings, source_id), parsed.read_bytes()
+
+
+def change_the_proposal(world) -> None:
+    """Change another source too, so that the run builds and publishes a new index."""
+    with (world.mirror / f"{PROPOSAL}.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nOne more invented sentence about lighthouses.\n")
+
+
+def test_an_oversized_mirror_file_fails_unread_and_keeps_the_last_good_copy(world) -> None:
+    first = world.ingest()
+    before = cached_state(world, TREATY)
+    path = world.mirror / f"{TREATY}.md"
+    # A valid treaty (with a fifth article), padded past the cap with a line of spaces.
+    path.write_bytes(with_extra_article(path.read_bytes()) + b" " * (21 * 1024 * 1024))
+
+    report = world.ingest()
+
+    assert statuses(report) == {TREATY: FAILED, PROPOSAL: UNCHANGED, DECLARATION: UNCHANGED}
+    assert report.failed[0].message == (
+        "the mirror copy is 21.0 MB, over the 20 MB limit; kept the last good copy"
+    )
+    assert report.exit_code == 1
+    assert not report.rebuilt and report.generation == first.generation
+    assert cached_state(world, TREATY) == before
+    assert len(indexed_passages(world, TREATY)) == TREATY_PASSAGES
+
+
+def test_a_stray_heading_that_cuts_a_treaty_short_is_held_back(world) -> None:
+    world.lengthen_treaty()
+    first = world.ingest()
+    good = world.library().snapshot().documents[TREATY]
+    assert len(good.passages) == LONG_TREATY_PASSAGES
+    before = cached_state(world, TREATY)
+    world.cut_treaty_short()
+
+    report = world.ingest()
+
+    assert statuses(report) == {TREATY: SUSPICIOUS, PROPOSAL: UNCHANGED, DECLARATION: UNCHANGED}
+    assert report.exit_code == 1
+    assert report.failed == []
+    [held] = report.suspicious
+    assert held.passages == LONG_TREATY_PASSAGES
+    assert re.match(
+        rf"the new copy gives {CUT_SHORT_PASSAGES} passages instead of {LONG_TREATY_PASSAGES} "
+        r"\(77% fewer\) and [\d,]+ characters of text instead of [\d,]+ \(\d\d% less\): ",
+        held.message,
+    ), held.message
+    assert held.message.endswith(f"`kb ingest --accept-shrink {TREATY}`")
+    assert cached_state(world, TREATY) == before
+    assert not report.rebuilt and report.generation == first.generation
+    assert read_last_statuses(world.settings)[TREATY]["status"] == SUSPICIOUS
+
+    # Held back again on the next run; a new index still holds the last good document.
+    change_the_proposal(world)
+    again = world.ingest()
+    assert statuses(again)[TREATY] == SUSPICIOUS
+    assert again.rebuilt
+    assert world.library().snapshot().documents[TREATY].passages == good.passages
+    assert len(indexed_passages(world, TREATY)) == LONG_TREATY_PASSAGES
+    assert cached_state(world, TREATY) == before
+
+
+def test_accept_shrink_takes_the_new_copy(world) -> None:
+    world.lengthen_treaty()
+    world.ingest()
+    world.cut_treaty_short()
+
+    report = world.ingest(accept_shrink=[TREATY])
+
+    assert statuses(report) == {TREATY: UPDATED, PROPOSAL: UNCHANGED, DECLARATION: UNCHANGED}
+    assert report.exit_code == 0
+    result = report.results[0]
+    assert result.message.startswith(
+        f"accepted a new copy that gives {CUT_SHORT_PASSAGES} passages instead of "
+        f"{LONG_TREATY_PASSAGES}"
+    )
+    assert len(indexed_passages(world, TREATY)) == CUT_SHORT_PASSAGES
+    after = world.ingest()
+    assert statuses(after)[TREATY] == UNCHANGED
+    assert after.exit_code == 0 and after.results[0].message == ""
+
+
+def test_accept_shrink_of_an_unknown_id_is_a_config_error(world) -> None:
+    with pytest.raises(ConfigError, match="--accept-shrink: unknown source id 'nope'"):
+        world.ingest(accept_shrink=["nope"])
+    assert not world.data_dir.exists()
+
+
+def document(*texts: str) -> Document:
+    passages = [Passage(f"p-{n}", f"Part {n}", text) for n, text in enumerate(texts)]
+    return Document(make_source(), STATUS_TEXT, passages)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "lost"),
+    [
+        (document(*"abcd"), document("abcd"), ["1 passage instead of 4 (75% fewer)"]),
+        (
+            document("x" * 900, "y" * 100),
+            document("x" * 100, "y" * 100),
+            ["200 characters of text instead of 1,000 (80% less)"],
+        ),
+        (
+            document("x" * 1000, "y", "z"),
+            document("x"),
+            [
+                "1 passage instead of 3 (67% fewer)",
+                "1 character of text instead of 1,002 (100% less)",
+            ],
+        ),
+        (document(*"abcd"), document(*"ab"), []),  # half is kept: not most of it lost
+        (document(*"abcd"), document(*"abcdefgh"), []),
+        (Document(make_source(), STATUS_METADATA_ONLY), document("a"), []),
+    ],
+    ids=["passages", "text", "both", "half", "growth", "no-text-before"],
+)
+def test_shrinkage_names_what_was_lost(before: Document, after: Document, lost: list[str]) -> None:
+    assert shrinkage(before, after) == lost
+
+
+def test_invalid_utf8_bytes_are_replaced_and_reported_without_failing(world) -> None:
+    path = world.mirror / f"{TREATY}.md"
+    body = path.read_bytes()
+    for word in (b"quickly", b"safety", b"keepers"):
+        body = body.replace(word, word[:2] + b"\xff" + word[2:], 1)
+    path.write_bytes(body)
+
+    report = world.ingest()
+
+    note = "3 bytes were not valid UTF-8 and were replaced"
+    assert statuses(report)[TREATY] == NEW
+    assert report.exit_code == 0
+    assert report.results[0].message == note
+    texts = " ".join(p.text for p in world.library().snapshot().documents[TREATY].passages)
+    assert "qu\ufffdickly" in texts and "sa\ufffdfety" in texts
+    assert read_last_statuses(world.settings)[TREATY]["message"] == note
+    # The cached parse keeps the note: an unchanged run still says so.
+    again = world.ingest()
+    assert statuses(again)[TREATY] == UNCHANGED
+    assert again.results[0].message == note

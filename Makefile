@@ -40,6 +40,7 @@ bench: $(VENV)/.dev-installed
 		|| echo "bench: wrk is not installed and apt could not install it; the HTTP part is skipped"
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/search.py
+	$(VENV)/bin/python bench/hardening.py
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix kb tests bench

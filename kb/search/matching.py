@@ -45,7 +45,7 @@ K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
 PREFIX_CANDIDATES = 500
 # What the caches of one generation may hold, in bytes.
-POSTINGS_CACHE_BYTES = 8_000_000
+POSTINGS_CACHE_BYTES = 16_000_000
 TERM_CACHE_BYTES = 16_000_000  # dense per-term matches (9 bytes a passage each)
 PHRASE_CACHE_BYTES = 4_000_000
 PREFIX_CACHE_BYTES = 1_000_000

@@ -49,7 +49,7 @@ MAX_CORRECTED = 3  # unknown words a query may hold and still be taken for a typ
 METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
 MAX_SPEAKER_FACETS = 20
 # What the caches of one generation may hold, in bytes.
-ANALYSED_CACHE_BYTES = 16_000_000  # passages' words and index terms, for snippets
+ANALYSED_CACHE_BYTES = 32_000_000  # passages' words and index terms, for snippets
 DOCUMENT_FIELDS_CACHE_BYTES = 1_000_000
 MARKED_CACHE_BYTES = 6_000_000  # snippets
 RESULTS_CACHE_BYTES = 6_000_000  # whole search results

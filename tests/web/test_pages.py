@@ -5,14 +5,16 @@ The same pages in a real browser are tested in tests/browser/.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
-from kb.ingest.pipeline import ingest
+from kb.ingest.pipeline import LAST_STATUS_FILE, ingest
 from kb.web import create_app
 from tests.browser.conftest import (
     HOSTILE_WORD,
@@ -163,6 +165,21 @@ def test_sources_page_lists_every_source_with_its_status(client: FlaskClient) ->
         assert source_id in html
     assert "metadata only" in html
     assert '<link rel="alternate" type="application/json" href="/api/sources">' in html
+
+
+@pytest.mark.parametrize("status", ["failed", "suspicious"])
+def test_a_source_the_last_ingest_held_back_is_marked(tmp_path: Path, status: str) -> None:
+    """Its row stands out and says why: a failed fetch, or a copy that shrank."""
+    settings = invented_world(tmp_path)
+    assert ingest(settings).exit_code == 0
+    message = f"the new copy gives 1 passage instead of 5 ({status})"
+    statuses = {TREATY: {"status": status, "message": message, "at": "2026-12-03T10:00:00Z"}}
+    (settings.data_dir / LAST_STATUS_FILE).write_text(json.dumps(statuses), encoding="utf-8")
+    html = page(create_app(settings, TESTING=True).test_client(), "/sources")
+    rows = re.findall(r"<tr class=\"([^\"]*)\">(.*?)</tr>", html, re.S)
+    marked = [row for classes, row in rows if "attention" in classes.split()]
+    assert len(marked) == 1
+    assert TREATY in marked[0] and message in marked[0]
 
 
 @pytest.mark.parametrize(

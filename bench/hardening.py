@@ -36,10 +36,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from search import Gunicorn, machine, parse_wrk, popular_queries
+from search import (
+    Gunicorn,
+    corpus_words,
+    machine,
+    make_queries,
+    parse_wrk,
+    popular_queries,
+)
 
 from kb.config import PROJECT_ROOT, Settings
 from kb.ingest.pipeline import ingest
+from kb.ingest.publish import current_generation
 from kb.web.limits import MAX_Q_CHARS
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -110,21 +118,26 @@ def milliseconds(values: list[float]) -> dict[str, float]:
     }
 
 
-def ordinary_targets(n: int) -> Iterator[str]:
-    popular = popular_queries()
-    for i in range(n):
-        yield f"/api/search?q={quote(popular[i % len(popular)])}&page={1 + i // len(popular)}"
+def ordinary_targets(queries: list[str]) -> Iterator[str]:
+    """Queries of 1 to 3 of the corpus's words (none asked before: no answer is cached)."""
+    return (f"/api/search?q={quote(query)}" for query in queries)
 
 
-def measure_spelling(server: Gunicorn, duration: float) -> dict[str, Any]:
+def warm_targets() -> Iterator[str]:
+    return (f"/api/search?q={quote(query)}" for query in popular_queries())
+
+
+def measure_spelling(server: Gunicorn, queries: list[str], duration: float) -> dict[str, Any]:
     """The ordinary client's latency alone and while wrk sends hostile long words."""
     lock = threading.Lock()
-    alone = run_clients(server.port, [queue(ordinary_targets(ORDINARY_REQUESTS), lock)])[0]
+    load(server, warm_targets())
+    first, second = queries[:ORDINARY_REQUESTS], queries[ORDINARY_REQUESTS:]
+    alone = run_clients(server.port, [queue(ordinary_targets(first), lock)])[0]
     command = ["wrk", "-t2", f"-c{HOSTILE_CLIENTS}", f"-d{duration:g}s", "--latency"]
     command += ["-s", str(HOSTILE_SCRIPT), server.base]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as wrk:
         time.sleep(1)
-        beside = run_clients(server.port, [queue(ordinary_targets(ORDINARY_REQUESTS), lock)])[0]
+        beside = run_clients(server.port, [queue(ordinary_targets(second), lock)])[0]
         report, _ = wrk.communicate()
     hostile = parse_wrk(report)
     return {
@@ -150,7 +163,7 @@ def load(server: Gunicorn, targets: Iterator[str]) -> dict[str, Any]:
 
 def measure_memory(server: Gunicorn) -> dict[str, Any]:
     rng = random.Random(24)
-    load(server, ordinary_targets(200))  # warm: every worker has opened the index
+    load(server, warm_targets())  # every worker has opened the index
     figures: dict[str, Any] = {"warm": server.workers()}
     words = (
         "/api/search?q=" + quote(" ".join(random_word(rng, rng.randint(5, 40)) for _ in range(24)))
@@ -211,12 +224,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env().with_options(mirror=args.mirror, data_dir=Path(tmp))
         print(f"ingested {args.mirror}: {ingest(settings).passages} passages")
+        generation = current_generation(settings.index_root)
+        assert generation is not None
+        queries = make_queries(corpus_words(generation.documents()), 2 * ORDINARY_REQUESTS)
         if shutil.which("wrk") is None:
             print("wrk not found: the hostile spelling part is skipped")
         else:
             with Gunicorn(Path(tmp), Path(tmp)) as server:
                 print("hostile spelling beside an ordinary client ...")
-                figures["spelling"] = measure_spelling(server, args.duration)
+                figures["spelling"] = measure_spelling(server, queries, args.duration)
         with Gunicorn(Path(tmp), Path(tmp)) as server:
             print("memory under the review's loads ...")
             figures["memory"] = measure_memory(server)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import random
 import shutil
 import statistics
@@ -43,6 +42,7 @@ from search import (
     make_queries,
     parse_wrk,
     popular_queries,
+    write_results,
 )
 
 from kb.config import PROJECT_ROOT, Settings
@@ -50,7 +50,6 @@ from kb.ingest.pipeline import ingest
 from kb.ingest.publish import current_generation
 from kb.web.limits import MAX_Q_CHARS
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 HOSTILE_SCRIPT = PROJECT_ROOT / "bench" / "hostile.lua"
 HOSTILE_CLIENTS = 8
 ORDINARY_REQUESTS = 400
@@ -243,10 +242,7 @@ def main() -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "hardening.json"
-    out.write_text(json.dumps(figures, indent=2))
-    print(f"written {out.relative_to(PROJECT_ROOT)}")
+    write_results("hardening", figures)
 
 
 if __name__ == "__main__":

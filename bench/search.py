@@ -650,8 +650,13 @@ def main() -> None:
     ]
     for row in [("figure", "value", "target", "met"), *rows]:
         print(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+    write_results("search", figures)
+
+
+def write_results(name: str, figures: dict[str, Any]) -> None:
+    """Keep a benchmark's figures in bench/results/NAME.json."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "search.json"
+    out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(figures, indent=2))
     print(f"written {out.relative_to(PROJECT_ROOT)}")
 

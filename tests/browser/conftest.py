@@ -55,6 +55,7 @@ from kb.web import create_app
 from tests.factories import invented_world
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
     from playwright.sync_api import Browser, ConsoleMessage, Locator, Page
 
 HERE = Path(__file__).resolve().parent
@@ -224,10 +225,15 @@ def ref_site(ref_site_settings: Settings) -> Iterator[str]:
         yield url
 
 
-@contextlib.contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings) -> contextlib.AbstractContextManager[str]:
     """The app over ``settings`` on 127.0.0.1, a free port, in a background thread."""
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    return serving_wsgi(create_app(settings))
+
+
+@contextlib.contextmanager
+def serving_wsgi(app: WSGIApplication) -> Iterator[str]:
+    """A WSGI app on 127.0.0.1, a free port, in a background thread: its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )

@@ -11,13 +11,12 @@ routing: Chromium refuses a page it does not know to be local access to 127.0.0.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import serving_wsgi
 from tests.factories import TREATY
 
 if TYPE_CHECKING:
@@ -51,17 +50,8 @@ def panel_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> It
 @pytest.fixture(scope="module")
 def panel_url() -> Iterator[str]:
     """The bare page on 127.0.0.1, a free port (another origin than ``site``'s)."""
-    server = make_server("127.0.0.1", 0, panel_app)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+    with serving_wsgi(panel_app) as url:
+        yield f"{url}/"
 
 
 @pytest.fixture

@@ -16,22 +16,9 @@ import pytest
 
 from kb.ingest.pipeline import ingest
 from kb.web.limits import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE, MAX_TARGET_BYTES
-from tests.factories import TREATY, invented_world
+from tests.factories import invented_world
 from tests.web.serving import Served, get, kb_serve, resident_kb
-
-ROUTES = (
-    "/",
-    "/search",
-    "/compare",
-    f"/documents/{TREATY}",
-    f"/passages/{TREATY}.art-1",
-    "/brief",
-    "/sources",
-    "/api/search",
-    "/api/compare",
-    "/api/export",
-    f"/api/documents/{TREATY}",
-)
+from tests.web.test_limits import API, PAGES
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +53,7 @@ def test_served_by_gunicorn_with_two_workers(served: Served) -> None:
     assert len(served.workers) == 2
 
 
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("route", (*PAGES, *API))
 def test_a_megabyte_query_is_refused_quickly_and_costs_no_memory(
     served: Served, route: str
 ) -> None:

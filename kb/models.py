@@ -87,7 +87,10 @@ class Passage:
     ``preamble``, ``policy-questions``, ``turns-3``); ``label`` is what a citation
     names ("Article 15 – Conditions and safeguards"); ``path`` the headings above
     it (chapter, section, title). ``text_available`` is false where the source
-    gives only a heading (ETS 182, Articles 1-6).
+    gives only a heading (ETS 182, Articles 1-6). ``instrument`` is the title of the
+    instrument the passage belongs to when a file holds a second one after the
+    source's own (the ICCPR's Optional Protocol): it is what the passage's citation
+    names; None for the source's own passages.
     """
 
     anchor: str
@@ -97,6 +100,7 @@ class Passage:
     speakers: tuple[str, ...] = ()
     text_available: bool = True
     note: str | None = None
+    instrument: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -117,11 +121,16 @@ class Passage:
 
 @dataclass
 class Parsed:
-    """What a parser makes of a source's text."""
+    """What a parser makes of a source's text.
+
+    ``notes`` are what the parser found worth telling the maintainer (a second
+    instrument in the file); the ingest report shows them with the source.
+    """
 
     passages: list[Passage]
     people: list[Person] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -145,8 +154,9 @@ class Document:
 
     def citation(self, passage: Passage | None = None) -> str:
         """Ready to paste: "Convention on Cybercrime (ETS No. 185), Article 15 – ..."."""
-        cited = self.source.citation
-        return f"{cited}, {passage.label}" if passage else cited
+        if passage is None:
+            return self.source.citation
+        return f"{passage.instrument or self.source.citation}, {passage.label}"
 
     def url(self, passage: Passage | None = None) -> str:
         """The canonical page, at the passage's anchor when there is one."""

@@ -242,7 +242,12 @@ def now_utc() -> str:
 
 @dataclass
 class _Reading:
-    """A document as a body reads, with what reading it noted (bytes that were replaced)."""
+    """A document as a body reads, with what reading it noted.
+
+    The notes: bytes that were replaced, and what the parser said (a second instrument
+    in the file). They are stored with the parsed document, so an unchanged run shows
+    them too.
+    """
 
     document: Document
     notes: list[str] = field(default_factory=list)
@@ -436,7 +441,8 @@ class _Run:
             sha256=copy.sha256,
         )
         replaced = extraction.replaced_bytes
-        return _Reading(document, [invalid_bytes_note(replaced)] if replaced else [])
+        notes = [invalid_bytes_note(replaced)] if replaced else []
+        return _Reading(document, [*notes, *parsed.notes])
 
     def keep_last_good(self, source: Source, cached: RawCopy | None, message: str) -> SourceResult:
         """A failed source: its last good document stays in the index, or its metadata."""

@@ -2,41 +2,64 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from pathlib import Path
 
 import pytest
 
+from kb.ingest import parse_treaty as parse_treaty_module
 from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
-from kb.ingest.parse_treaty import NO_TEXT_NOTE, parse_treaty
-from kb.models import Block, Parsed, Passage, Source
+from kb.ingest.parse_treaty import NO_TEXT_NOTE, looks_dutch, parse_treaty
+from kb.models import Block, Document, Parsed, Passage, Source
 from tests import factories
 from tests.pdfgen import sample_treaty_pdf
 
 ANCHOR = re.compile(r"[a-z0-9-]+")
 DUTCH = re.compile(
     r"\b(artikel|hoofdstuk|preambule|wordt|worden|wijzigt|verdrag|lidstaten|overeenkomstig|"
-    r"denkbeeldige|begrippen)\b",
+    r"denkbeeldige|begrippen|het|een|aangaande|straatsburg|deel|titel|facultatief)\b",
     re.IGNORECASE,
 )
+# Passages per file where they are a preamble and Articles 1 to N in order (the ICCPR
+# file also holds its Optional Protocol: see its own tests).
 MIRROR_COUNTS = {
+    "coe-ets-005": 60,
+    "coe-ets-024": 33,
     "coe-ets-030": 31,
+    "coe-ets-099": 13,
     "coe-ets-108": 28,
     "coe-ets-181": 4,
     "coe-ets-182": 36,
     "coe-ets-185": 49,
     "coe-ets-189": 17,
 }
+ICCPR = "un-iccpr"
+ICCPR_COUNT = 69  # preamble, Articles 1-53; the Optional Protocol's preamble and Articles 1-14
+ALL_TREATIES = sorted([*MIRROR_COUNTS, ICCPR])
+OPTIONAL_PROTOCOL = "Optional Protocol to the International Covenant on Civil and Political Rights"
+ETS_30_AMENDED = (
+    "The source gives this article's heading only: it amends the European Convention on "
+    "Mutual Assistance in Criminal Matters of 20 April 1959."
+)
+# The manifest's titles, where a test needs them (the amended instrument's spelling).
+MIRROR_TITLES = {
+    "coe-ets-182": "Second Additional Protocol to the European Convention on Mutual "
+    "Assistance in Criminal Matters (ETS No. 182)",
+    "coe-ets-099": "Additional Protocol to the European Convention on Mutual Assistance "
+    "in Criminal Matters (ETS No. 99)",
+}
 
 
-def make_source(source_id: str = "imaginary-1999", fmt: str = "markdown") -> Source:
-    return factories.make_source(source_id, format=fmt)
+def make_source(source_id: str = "imaginary-1999", fmt: str = "markdown", **fields) -> Source:
+    return factories.make_source(source_id, format=fmt, **fields)
 
 
-def parse_file(path: Path, fmt: str) -> Parsed:
-    return parse_treaty(extract(path.read_bytes(), fmt), make_source(path.stem, fmt))
+def parse_file(path: Path, fmt: str, **fields: object) -> Parsed:
+    return parse_treaty(extract(path.read_bytes(), fmt), make_source(path.stem, fmt, **fields))
 
 
 def all_text(passage: Passage) -> str:
@@ -153,6 +176,284 @@ def test_markdown_translation_is_left_out(md_passages: list[Passage]) -> None:
     assert last.text.endswith("in English and in Dutch.")
     assert "Niets" not in last.text
     assert "Begrippen" not in last.label
+
+
+# --- two instruments in one file, parts, numbering (invented Markdown) ------
+
+COVENANT_OP = "Optional Protocol to the International Covenant on Imaginary Rights"
+
+
+@pytest.fixture
+def two_instruments(fixtures_dir: Path) -> Parsed:
+    return parse_file(fixtures_dir / "treaty-two-instruments.md", "markdown")
+
+
+def test_a_second_instrument_is_kept_apart(two_instruments: Parsed) -> None:
+    passages = two_instruments.passages
+    assert [p.anchor for p in passages] == [
+        "preamble",
+        "art-1",
+        "art-2",
+        "art-3",
+        "op1-preamble",
+        "op1-art-1",
+        "op1-art-2",
+    ]
+    assert_anchors_ok(passages)
+    own, protocol = passages[:4], passages[4:]
+    assert all(p.instrument is None for p in own)
+    assert all(p.instrument == COVENANT_OP for p in protocol)
+    assert all(p.path[0] == COVENANT_OP for p in protocol)
+    assert protocol[0].text.startswith("The States Parties to the present Protocol")
+    assert protocol[1].label == "Article 1"
+    assert protocol[1].text.startswith("A State Party to the present Protocol recognizes")
+    # the Covenant's own articles keep their text, nothing of the Protocol's
+    assert own[1].text.startswith("1. Every keeper has the right")
+    assert own[3].text.endswith("signed the present Covenant at Nowhere City.")
+    assert "Protocol" not in "".join(p.text for p in own[1:])
+
+
+def test_a_second_instrument_is_cited_as_itself(two_instruments: Parsed) -> None:
+    document = Document(make_source(), "text", two_instruments.passages)
+    by_anchor = {p.anchor: p for p in two_instruments.passages}
+    assert document.citation(by_anchor["op1-art-1"]) == f"{COVENANT_OP}, Article 1"
+    assert document.citation(by_anchor["art-1"]) == "Convention on Imaginary Matters, Article 1"
+
+
+def test_the_parser_notes_the_second_instrument(two_instruments: Parsed) -> None:
+    assert two_instruments.notes == [
+        f"the file also holds the {COVENANT_OP}: 3 passages of its own (op1-...)"
+    ]
+
+
+def test_the_translations_of_both_instruments_are_left_out(two_instruments: Parsed) -> None:
+    for passage in two_instruments.passages:
+        assert not DUTCH.search(all_text(passage)), passage.anchor
+    assert two_instruments.passages[-1].text.endswith("signed the present Protocol.")
+
+
+def test_part_and_section_headings_in_the_path(two_instruments: Parsed) -> None:
+    paths = {p.anchor: p.path for p in two_instruments.passages}
+    assert paths["preamble"] == ()
+    assert paths["art-1"] == ("Part I",)  # a part with no name line
+    assert paths["art-2"] == ("Part II – General obligations",)
+    assert paths["art-3"] == (
+        "Part II – General obligations",
+        "Section II – Committee of Lantern Keepers",
+    )
+    assert paths["op1-art-1"] == (COVENANT_OP,)  # the Covenant's parts end with it
+    labels = {p.anchor: p.label for p in two_instruments.passages}
+    assert labels["art-3"] == "Article 3 – Powers of the Committee"
+
+
+def test_a_repeated_paragraph_number_is_rendered_once(two_instruments: Parsed) -> None:
+    article_2 = two_instruments.passages[2].text.split("\n\n")
+    assert article_2 == [
+        "1. Each State Party shall keep a register of lanterns.",
+        "2. Such a register shall be open to the keepers named in it.",
+        "3. 24 hours after a request, the register shall answer it.",  # not a repeat
+        "4. The measures in Article 2. 2 persons at least shall check.",  # nor this
+    ]
+
+
+def test_list_markers_get_their_space_back(two_instruments: Parsed) -> None:
+    article_3 = two_instruments.passages[3].text.split("\n\n")
+    assert article_3[1:8] == [
+        "a) access any register of lanterns;",
+        "(b) A keeper may ask it to hear his case;",
+        "c. the Committee shall answer within a month;",
+        "d. hear any keeper who so asks.",  # "dhear": the marker lost its full stop
+        "e) make any request under Article 2;",
+        "f) any other step for the keepers' sake.",
+        "e.g. a lantern at the harbour mouth.",  # an abbreviation, no marker
+    ]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "tidy"),
+    [
+        ("a)access publicly", "a) access publicly"),
+        ("f)make any request", "f) make any request"),
+        ("(a)text of the item", "(a) text of the item"),
+        ("(a)A Party", "(a) A Party"),
+        ("a)a judicial authority", "a) a judicial authority"),
+        ('a."personal data" means', 'a. "personal data" means'),
+        ("ii.has been enforced", "ii. has been enforced"),
+        ("(iv)has been enforced", "(iv) has been enforced"),
+        ("(2)Each Party", "(2) Each Party"),
+        ("1.The Parties", "1. The Parties"),
+        ("2. 2 Such conditions", "2. Such conditions"),
+        ("12. 12 The Parties", "12. The Parties"),
+        ("2. 2. Such conditions", "2. Such conditions"),
+        # left as they are
+        ("2. 24 hours later", "2. 24 hours later"),
+        ("2. 2 persons at least", "2. 2 persons at least"),
+        ("3. 2 Such conditions", "3. 2 Such conditions"),
+        ("Article 2. 2 persons", "Article 2. 2 persons"),
+        ("a) access publicly", "a) access publicly"),
+        ("e.g. a lantern", "e.g. a lantern"),
+        ("i.e. the keeper", "i.e. the keeper"),
+        ("1.5 million lanterns", "1.5 million lanterns"),
+        ("fany other step", "fany other step"),  # no list item before it
+    ],
+)
+def test_numbering_of_one_paragraph(paragraph: str, tidy: str) -> None:
+    blocks = [Block("Article 1", 3), Block("Text."), Block(paragraph)]
+    assert parse_treaty(blocks, make_source()).passages[0].text == f"Text.\n\n{tidy}"
+
+
+def test_a_lost_marker_needs_the_word_elsewhere_and_the_next_letter() -> None:
+    paragraphs = ["a. any lantern;", "bany harbour;", "d. any tower;", "ebony towers;", "fur"]
+    blocks = [Block("Article 1", 3), *map(Block, paragraphs)]
+    text = parse_treaty(blocks, make_source()).passages[0].text
+    # "bany" -> "b. any"; "ebony": "bony" is no word of the text; "fur": "ur" neither
+    assert text.split("\n\n") == ["a. any lantern;", "b. any harbour;", *paragraphs[2:]]
+
+
+# --- further instruments and translations, block by block -------------------
+
+
+def instrument_blocks(title: str, opening: str = "The Parties to this instrument agree") -> list:
+    return [
+        Block(title, 4),
+        Block(f"{opening} as follows:"),
+        Block("Article 1", 3),
+        Block("Each Party shall keep the lantern lit at the harbour."),
+    ]
+
+
+OWN = [
+    Block("Convention on Imaginary Matters", 4),
+    Block("The Parties to this Convention agree as follows:"),
+    Block("Article 1", 3),
+    Block("The keeper shall light the lantern."),
+]
+
+
+def test_prefixes_by_kind_and_ordinal() -> None:
+    blocks = [
+        *OWN,
+        *instrument_blocks("Optional Protocol to the Convention on Imaginary Matters"),
+        *instrument_blocks("Second Additional Protocol to the Convention"),
+        *instrument_blocks("PROTOCOL NO. 2 TO THE CONVENTION"),
+        *instrument_blocks("Agreement on the Lanterns of the Harbour"),
+    ]
+    parsed = parse_treaty(blocks, make_source())
+    assert [p.anchor for p in parsed.passages] == [
+        "preamble",
+        "art-1",
+        *(f"{prefix}-{a}" for prefix in ("op1", "ap2", "p3", "i4") for a in ("preamble", "art-1")),
+    ]
+    assert parsed.passages[6].instrument == "Protocol no. 2 to the convention"  # shouted
+    assert len(parsed.notes) == 4
+    assert parsed.notes[3] == (
+        "the file also holds the Agreement on the Lanterns of the Harbour: "
+        "2 passages of its own (i4-...)"
+    )
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        # a title that does not look Dutch, then Dutch text and "Artikel"
+        [
+            Block("Protocol", 4),
+            Block("De Partijen bij dit Protocol komen het volgende overeen:"),
+            Block("Artikel 1", 3),
+            Block("De houder ontsteekt de lantaarn."),
+        ],
+        # a Dutch title, then an "Article" heading
+        [
+            Block("Verdrag inzake denkbeeldige zaken", 4),
+            Block("Article 1", 3),
+            Block("Each Party shall keep the lantern lit."),
+        ],
+        # an English-looking title, then Dutch text before an "Article" heading
+        [
+            Block("Protocol to the Convention", 4),
+            Block("De Partijen bij dit Protocol komen het volgende overeen:"),
+            Block("Article 1", 3),
+            Block("De houder ontsteekt de lantaarn."),
+        ],
+        # French: neither Dutch nor English
+        [
+            Block("Protocole facultatif se rapportant à la Convention", 4),
+            Block("Les États parties au présent Protocole sont convenus de ce qui suit :"),
+            Block("Article 1", 3),
+            Block("Chaque Partie garde la lanterne allumée."),
+        ],
+        # a stray heading inside the treaty: the treaty's next article follows it
+        [
+            Block("Note", 4),
+            Block("The keepers' note on the next chapter is kept in the office."),
+            Block("Article 2", 3),
+            Block("Each Party shall keep the lantern lit."),
+        ],
+        # a title with no article after it
+        [Block("Annex to the Convention", 4), Block("The lanterns of the harbour are listed.")],
+    ],
+)
+def test_what_is_not_a_second_english_instrument_ends_the_english_part(
+    translation: list[Block],
+) -> None:
+    parsed = parse_treaty([*OWN, *translation], make_source())
+    assert [p.anchor for p in parsed.passages] == ["preamble", "art-1"]
+    assert parsed.passages[1].text == "The keeper shall light the lantern."
+    assert parsed.notes == []
+
+
+def test_thousands_of_instruments_parse_in_linear_time() -> None:
+    # each title line is judged by what follows it, looked up, never scanned again
+    repeats = 10_000
+    body = "####Convention on Imaginary Matters\n\nThe Parties agree:\n\n"
+    body += "### Article 1\n\nThe keeper shall light the lantern.\n\n"
+    body += "####Protocol on lanterns\n\nThe Parties to the Protocol agree:\n\n" * 2
+    body += "### Article 1\n\nThe keeper shall light the lantern.\n\n"
+    body = body + body[body.index("####Protocol") :] * (repeats - 1)
+    started = time.perf_counter()
+    parsed = parse_treaty(extract(body.encode(), "markdown"), make_source())
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5, f"{repeats:,} instruments took {elapsed:.1f} s"
+    assert len(parsed.passages) == 2 + 2 * repeats == len(parsed.notes) * 2 + 2
+    assert [p.anchor for p in parsed.passages[-2:]] == [
+        f"p{repeats}-preamble",
+        f"p{repeats}-art-1",
+    ]
+    assert_anchors_ok(parsed.passages)
+
+
+# --- articles that amend another instrument ----------------------------------
+
+
+@pytest.fixture
+def amending(fixtures_dir: Path) -> list[Passage]:
+    path = fixtures_dir / "treaty-amending-protocol.md"
+    title = "Second Additional Protocol to the Convention on Imaginary Matters (IMG No. 2)"
+    return parse_file(path, "markdown", title=title).passages
+
+
+def test_a_dutch_amendment_note_says_what_is_amended(amending: list[Passage]) -> None:
+    notes = {p.anchor: p.note for p in amending}
+    heading_only = "The source gives this article's heading only: it amends"
+    # named as the source's title writes it, with the date the note gives
+    assert notes["art-1"] == f"{heading_only} the Convention on Imaginary Matters of 1 April 1999."
+    assert notes["art-2"] == (
+        f"{heading_only} Article 4 of the Convention on Imaginary Matters of 1 April 1999."
+    )
+    # a note naming another instrument than the one the protocol belongs to
+    assert notes["art-3"] == NO_TEXT_NOTE
+    assert notes["art-4"] is None
+    for passage in amending[1:4]:
+        assert passage.text == "" and passage.text_available is False
+        assert not DUTCH.search(all_text(passage)), passage.anchor
+
+
+def test_an_amended_instrument_is_named_as_the_file_writes_it(fixtures_dir: Path) -> None:
+    passages = parse_file(fixtures_dir / "treaty-amending-protocol.md", "markdown").passages
+    assert passages[1].note == (
+        "The source gives this article's heading only: it amends "
+        "the Convention on imaginary matters of 1 April 1999."
+    )
 
 
 # --- the HTML and PDF fixtures ----------------------------------------------
@@ -281,7 +582,9 @@ def test_thousands_of_repeated_article_numbers_parse_in_linear_time() -> None:
 
 
 def mirror_passages(mirror_dir: Path, source_id: str) -> list[Passage]:
-    return parse_file(mirror_dir / f"{source_id}.md", "markdown").passages
+    title = MIRROR_TITLES.get(source_id)
+    fields = {"title": title} if title else {}
+    return parse_file(mirror_dir / f"{source_id}.md", "markdown", **fields).passages
 
 
 @pytest.mark.parametrize(("source_id", "count"), sorted(MIRROR_COUNTS.items()))
@@ -294,16 +597,18 @@ def test_mirror_passage_counts(mirror_dir: Path, source_id: str, count: int) -> 
 
 
 def test_mirror_total(mirror_dir: Path) -> None:
-    total = sum(len(mirror_passages(mirror_dir, source_id)) for source_id in MIRROR_COUNTS)
-    assert total == sum(MIRROR_COUNTS.values()) == 165
+    total = sum(len(mirror_passages(mirror_dir, source_id)) for source_id in ALL_TREATIES)
+    assert total == sum(MIRROR_COUNTS.values()) + ICCPR_COUNT == 340
 
 
-@pytest.mark.parametrize("source_id", sorted(MIRROR_COUNTS))
+@pytest.mark.parametrize("source_id", ALL_TREATIES)
 def test_mirror_english_only_and_no_markup(mirror_dir: Path, source_id: str) -> None:
     for passage in mirror_passages(mirror_dir, source_id):
         text = all_text(passage)
         match = DUTCH.search(text)
         assert match is None, (passage.anchor, match and match.group(0))
+        for paragraph in text.split("\n"):
+            assert not looks_dutch(paragraph), (passage.anchor, paragraph[:60])
         for leftover in ("](", "``", "<sup", "<meta", "README.md", "*"):
             assert leftover not in text, (passage.anchor, leftover)
 
@@ -336,7 +641,8 @@ def test_mirror_ets_182_articles_without_text(mirror_dir: Path) -> None:
         article = by_anchor[f"art-{n}"]
         assert article.text_available is False, article.anchor
         assert article.text == ""
-        assert article.note == NO_TEXT_NOTE
+        # The Dutch note names the Convention it amends, not which of its articles.
+        assert article.note == ETS_30_AMENDED
         assert " – " in article.label  # the heading is kept
     assert by_anchor["art-1"].label == "Article 1 – Scope"
     for passage in passages:
@@ -354,3 +660,152 @@ def test_mirror_ets_030_articles_without_headings(mirror_dir: Path) -> None:
     passages = mirror_passages(mirror_dir, "coe-ets-030")
     assert [p.label for p in passages[1:]] == [f"Article {n}" for n in range(1, 31)]
     assert passages[1].path == ("Chapter I – General Provisions",)
+
+
+def test_mirror_echr(mirror_dir: Path) -> None:
+    passages = mirror_passages(mirror_dir, "coe-ets-005")
+    by_anchor = {p.anchor: p for p in passages}
+    article_8 = by_anchor["art-8"]
+    assert article_8.label == "Article 8 – Right to respect for private and family life"
+    assert article_8.path == ("Section I – Rights and freedoms",)
+    assert article_8.text.startswith("1. Everyone has the right to respect")
+    assert by_anchor["art-1"].path == ()  # above Section I
+    assert by_anchor["art-19"].path == ("Section II – European Court of Human Rights",)
+    assert by_anchor["art-59"].path == ("Section III – Miscellaneous provisions",)
+    assert by_anchor["art-25"].text.split("\n\n")[-1].startswith("f) make any request")
+    for article in passages[1:]:
+        assert " – " in article.label and not article.label.endswith("-"), article.label
+
+
+def iccpr(mirror_dir: Path) -> Parsed:
+    return parse_file(mirror_dir / f"{ICCPR}.md", "markdown")
+
+
+def test_mirror_iccpr_covenant(mirror_dir: Path) -> None:
+    passages = iccpr(mirror_dir).passages
+    assert len(passages) == ICCPR_COUNT
+    covenant = [p for p in passages if p.instrument is None]
+    assert [p.anchor for p in covenant] == ["preamble", *(f"art-{n}" for n in range(1, 54))]
+    by_anchor = {p.anchor: p for p in covenant}
+    assert by_anchor["art-17"].label == "Article 17"
+    assert by_anchor["art-17"].text.startswith("1. No one shall be subjected")
+    assert "privacy" in by_anchor["art-17"].text
+    assert by_anchor["art-17"].text.split("\n\n")[1].startswith("2. ")
+    parts = {"art-1": "Part I", "art-2": "Part II", "art-17": "Part III", "art-28": "Part IV"}
+    for anchor, part in {**parts, "art-46": "Part V", "art-53": "Part VI"}.items():
+        assert by_anchor[anchor].path == (part,), anchor
+    assert by_anchor["art-53"].text.endswith("sixty-six.")  # the Covenant's, not the Protocol's
+
+
+def test_mirror_iccpr_optional_protocol(mirror_dir: Path) -> None:
+    parsed = iccpr(mirror_dir)
+    protocol = [p for p in parsed.passages if p.instrument is not None]
+    assert [p.anchor for p in protocol] == ["op1-preamble", *(f"op1-art-{n}" for n in range(1, 15))]
+    for passage in protocol:
+        assert passage.instrument == OPTIONAL_PROTOCOL
+        assert passage.path[0] == OPTIONAL_PROTOCOL
+        assert passage.text_available and passage.text
+    assert protocol[0].text.startswith("The States Parties to the present Protocol")
+    article_1 = protocol[1]
+    assert article_1.label == "Article 1"
+    assert article_1.text.startswith("A State Party to the Covenant that becomes a party")
+    document = Document(make_source(ICCPR), "text", parsed.passages)
+    assert document.citation(article_1) == f"{OPTIONAL_PROTOCOL}, Article 1"
+    assert parsed.notes == [
+        f"the file also holds the {OPTIONAL_PROTOCOL}: 15 passages of its own (op1-...)"
+    ]
+
+
+def english_article_headings(path: Path) -> int:
+    """``### Article N`` headings in a file: the Dutch part has ``### Artikel N``."""
+    return len(re.findall(r"^#+\s*Article\s+\d+", path.read_text(encoding="utf-8"), re.M))
+
+
+@pytest.mark.parametrize("source_id", ["coe-ets-024", "coe-ets-099"])
+def test_mirror_every_article_of_the_file(mirror_dir: Path, source_id: str) -> None:
+    articles = english_article_headings(mirror_dir / f"{source_id}.md")
+    passages = mirror_passages(mirror_dir, source_id)
+    assert articles == MIRROR_COUNTS[source_id] - 1
+    assert [p.anchor for p in passages[1:]] == [f"art-{n}" for n in range(1, articles + 1)]
+
+
+def test_mirror_ets_024_and_099_labels_and_paths(mirror_dir: Path) -> None:
+    extradition = mirror_passages(mirror_dir, "coe-ets-024")
+    assert extradition[1].label == "Article 1 – Obligation to extradite"
+    assert all(" – " in p.label for p in extradition[1:])
+    assert extradition[6].text.split("\n\n")[1].startswith("(a) A Contracting Party")
+    protocol = mirror_passages(mirror_dir, "coe-ets-099")
+    by_anchor = {p.anchor: p for p in protocol}
+    assert by_anchor["art-1"].path == ("Chapter I",)
+    assert by_anchor["art-12"].path == ("Chapter IV",)
+    # Article 4 amends ETS 30: the file gives a Dutch note instead of its text
+    assert by_anchor["art-4"].text == "" and not by_anchor["art-4"].text_available
+    assert by_anchor["art-4"].note == ETS_30_AMENDED
+    items = [p[:3] for p in by_anchor["art-12"].text.split("\n\n")[1:9]]
+    assert items == ["a. ", "b. ", "c. ", "d. ", "e. ", "f. ", "g. ", "h. "]  # "fany" -> "f. any"
+
+
+# --- the six files parsed before issue 12: only numbering and notes changed ----
+
+# A digest of each file's passages as parsed before issue 12 (anchor, label, path,
+# text, text_available, note). With the numbering left as the source gives it and the
+# old note, the parse must give them again: the new instruments, divisions and
+# language tests changed nothing else. Update a digest only for a change meant to
+# alter that file's passages.
+BEFORE_ISSUE_12 = {
+    "coe-ets-030": "98f25517080dcc11",
+    "coe-ets-108": "08304bf01713d644",
+    "coe-ets-181": "61359876f7df5582",
+    "coe-ets-182": "16d924a27c92bc2e",
+    "coe-ets-185": "e8c66c5e1d6671b1",
+    "coe-ets-189": "94df973dbc5751d7",
+}
+# What the new numbering changes there, besides a space after a glued list marker.
+NUMBERING_REWRITES = {"coe-ets-185": {"art-15": [("2. 2 Such", "2. Such")]}}
+
+
+def passages_digest(passages: list[Passage]) -> str:
+    rows = [[p.anchor, p.label, list(p.path), p.text, p.text_available, p.note] for p in passages]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+@pytest.fixture
+def numbering_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser with the paragraphs' numbering untouched and the one note of old."""
+    monkeypatch.setattr(
+        parse_treaty_module, "_tidy_numbering", lambda paragraphs, words: paragraphs
+    )
+    monkeypatch.setattr(parse_treaty_module, "_no_text_note", lambda article, parent: NO_TEXT_NOTE)
+
+
+@pytest.mark.parametrize("source_id", sorted(BEFORE_ISSUE_12))
+def test_mirror_unchanged_but_for_numbering_and_notes(
+    mirror_dir: Path, source_id: str, numbering_as_given: None
+) -> None:
+    passages = mirror_passages(mirror_dir, source_id)
+    assert passages_digest(passages) == BEFORE_ISSUE_12[source_id]
+
+
+@pytest.mark.parametrize("source_id", ALL_TREATIES)
+def test_mirror_numbering_changes_only_the_markers(
+    mirror_dir: Path, source_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tidy = mirror_passages(mirror_dir, source_id)
+    monkeypatch.setattr(
+        parse_treaty_module, "_tidy_numbering", lambda paragraphs, words: paragraphs
+    )
+    given = mirror_passages(mirror_dir, source_id)
+    rewrites = NUMBERING_REWRITES.get(source_id, {})
+    for before, after in zip(given, tidy, strict=True):
+        for old, new in zip(before.text.split("\n\n"), after.text.split("\n\n"), strict=True):
+            if old == new:
+                continue
+            expected = [(o, n) for o, n in rewrites.get(after.anchor, []) if old.startswith(o)]
+            if expected:
+                (prefix, replacement), *_ = expected
+                assert new == replacement + old[len(prefix) :]
+                continue
+            marker = re.match(r"\(?[a-z0-9]{1,5}[.)]", new).group(0)  # type: ignore[union-attr]
+            assert new == f"{marker} {old[len(marker) :]}" or (
+                old[len(marker) - 1 :] == new[len(marker) + 1 :]  # "fany" -> "f. any"
+            ), (after.anchor, old[:40], new[:40])

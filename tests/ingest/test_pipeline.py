@@ -28,6 +28,7 @@ from tests.factories import make_source
 from tests.ingest.conftest import (
     CUT_SHORT_PASSAGES,
     DECLARATION,
+    DUTCH_PART,
     LONG_TREATY_PASSAGES,
     PROPOSAL,
     PROPOSAL_PASSAGES,
@@ -528,6 +529,41 @@ def test_invalid_utf8_bytes_are_replaced_and_reported_without_failing(world) -> 
     assert report.results[0].message == note
     texts = " ".join(p.text for p in world.library().snapshot().documents[TREATY].passages)
     assert "qu\ufffdickly" in texts and "sa\ufffdfety" in texts
+    assert read_last_statuses(world.settings)[TREATY]["message"] == note
+    # The cached parse keeps the note: an unchanged run still says so.
+    again = world.ingest()
+    assert statuses(again)[TREATY] == UNCHANGED
+    assert again.results[0].message == note
+
+
+# An invented second instrument, inserted after the treaty's English text.
+OPTIONAL_PROTOCOL = b"""####Optional Protocol to the Convention on Lantern Signals between Harbours
+
+The States Parties to the present Protocol agree that a keeper may ask for a hearing.
+
+### Article  1
+
+Each State Party to the present Protocol shall hear a keeper who asks to be heard.
+
+"""
+
+
+def test_a_second_instrument_is_reported_and_the_report_kept(world) -> None:
+    path = world.mirror / f"{TREATY}.md"
+    body = path.read_bytes()
+    assert body.count(DUTCH_PART) == 1
+    path.write_bytes(body.replace(DUTCH_PART, OPTIONAL_PROTOCOL + DUTCH_PART))
+
+    report = world.ingest()
+
+    note = (
+        "the file also holds the Optional Protocol to the Convention on Lantern Signals "
+        "between Harbours: 2 passages of its own (op1-...)"
+    )
+    assert statuses(report)[TREATY] == NEW
+    assert report.results[0].message == note
+    assert report.results[0].passages == TREATY_PASSAGES + 2
+    assert indexed_passages(world, TREATY)[-2:] == [f"{TREATY}.op1-preamble", f"{TREATY}.op1-art-1"]
     assert read_last_statuses(world.settings)[TREATY]["message"] == note
     # The cached parse keeps the note: an unchanged run still says so.
     again = world.ingest()

@@ -16,9 +16,10 @@ KIND_LABELS: dict[str, str] = {
     "igf-transcript": "IGF workshop transcript",
     "treaty": "Treaty",
     "declaration": "Declaration",
+    "explanatory-report": "Explanatory report",
 }
 FORMATS = ("markdown", "html", "pdf", "text")
-PARSERS = ("treaty", "proposal", "transcript", "declaration")
+PARSERS = ("treaty", "proposal", "transcript", "declaration", "report")
 
 # Document status: what the knowledge base holds of a source.
 STATUS_TEXT = "text"
@@ -41,6 +42,7 @@ class Source:
     citation: str
     date: str | None = None
     aliases: tuple[str, ...] = ()
+    text_note: str | None = None  # what the text is, if not as signed: "Text as amended by ..."
 
     @property
     def kind_label(self) -> str:

@@ -18,6 +18,7 @@ _KIND_DEFAULTS = {
     "igf-proposal": ("html", "proposal"),
     "igf-transcript": ("html", "transcript"),
     "declaration": ("html", "declaration"),
+    "explanatory-report": ("pdf", "report"),
 }
 
 

@@ -119,3 +119,68 @@ SAMPLE_TREATY_PAGES: list[list[str | None]] = [
 def sample_treaty_pdf() -> bytes:
     """The invented treaty of :data:`SAMPLE_TREATY_PAGES` as a two-page PDF."""
     return make_pdf(SAMPLE_TREATY_PAGES)
+
+
+# An invented explanatory report, laid out as a printed PDF: a title page (title and
+# place and date), two front-matter paragraphs numbered I and II, then numbered
+# paragraphs under plain, chapter, section, title and article headings, the article's in
+# both forms ("Article 2" over its name line, "Lantern theft (Article 3)"). Paragraph 3 goes on in
+# a line that begins "Article 3 of ...", paragraph 44 quotes a list numbered 1 and 2,
+# paragraph 45 wraps over a line beginning with a year and runs on over a page break;
+# the numbering skips from 4 to 43, as in an excerpt.
+SAMPLE_REPORT_TITLE = "Explanatory Report to the Convention on Imaginary Matters"
+SAMPLE_REPORT_PAGES: list[list[str | None]] = [
+    [
+        SAMPLE_REPORT_TITLE,
+        "Lanternport, 14.III.1999",
+        None,
+        "I. The Convention and this report were adopted by the Council of Invented",
+        "States at its twelfth meeting.",
+        "II. This report does not give an authoritative reading of the Convention,",
+        "although it may help those who apply it.",
+        None,
+        "Introduction",
+        "1. The Parties have long kept lanterns lit along their shared coasts, and",
+        "their keepers asked for one set of rules.",
+        "2. The drafters met in the harbour office over three winters.",
+        "Commentary on the articles of the Convention",
+        "Chapter I – Use of terms",
+        "Article 1 – Definitions",
+        "3. The definitions follow the Charter of Invented Affairs, in so far as",
+        "Article 3 of the Charter speaks of lanterns at all.",
+        "4. For the purposes of the Convention:",
+        "a. “lantern” means any light kept for ships;",
+        "b. “keeper” means the person who tends it.",
+        None,
+        "1",
+    ],
+    [
+        "Chapter II – Measures to be taken at home",
+        "Section 1 – Substantive imagination",
+        "Title 1 – Wrongs against lanterns",
+        "Article 2",
+        "Unlawful dimming",
+        "43. Unlawful dimming is the basic wrong: putting out a lantern without",
+        "right, whoever owns it.",
+        "44. The text of Article 2 leaves each Party free to require that the",
+        "dimming be done on purpose. It names two cases:",
+        "1. the lantern is out for a whole night;",
+        "2. the keeper was warned and did nothing.",
+        "Lantern theft (Article 3)",
+        "45. Taking a lantern away is theft only where its keeper did not agree to",
+        "it, as the harbours already held in",
+        "1998. The drafters kept that rule for lanterns lit at",
+        None,
+        "Page 2",
+    ],
+    [
+        "dusk and for those lit at dawn.",
+        None,
+        "Page 3",
+    ],
+]
+
+
+def sample_report_pdf() -> bytes:
+    """The invented report of :data:`SAMPLE_REPORT_PAGES` as a three-page PDF."""
+    return make_pdf(SAMPLE_REPORT_PAGES)

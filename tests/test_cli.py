@@ -229,22 +229,22 @@ def test_ingest_of_the_real_mirror(mirror_dir: Path, tmp_path: Path) -> None:
     result = ingest(world)
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
-    assert len(table) == 16
-    assert "16 sources: 7 with text, 9 metadata-only, 0 failed" in result.stdout
-    assert sum(row[1] == "text" for row in table.values()) == 7
-    assert sum(row[1] == "metadata-only" for row in table.values()) == 9
+    assert len(table) == 22
+    assert "22 sources: 11 with text, 11 metadata-only, 0 failed" in result.stdout
+    assert sum(row[1] == "text" for row in table.values()) == 11
+    assert sum(row[1] == "metadata-only" for row in table.values()) == 11
     assert table["coe-ets-185"][:3] == ["new", "text", "49"]
 
     snapshot = Library(tmp_path / "data" / "index").snapshot()
     treaties = [d for d in snapshot.documents.values() if d.source.kind == "treaty" and d.passages]
-    assert len(treaties) == 6
+    assert len(treaties) == 10
     assert all(d.status == STATUS_TEXT for d in treaties)
-    assert sum(len(d.passages) for d in treaties) == 165
+    assert sum(len(d.passages) for d in treaties) == 340
 
     again = ingest(world)
     assert again.exit_code == 0, again.output
     assert {row[0] for row in rows(again.stdout).values()} == {"unchanged"}
-    assert len(rows(again.stdout)) == 16
+    assert len(rows(again.stdout)) == 22
     assert "Nothing changed" in again.stdout
 
 

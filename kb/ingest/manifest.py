@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,9 @@ from kb.models import FORMATS, KIND_LABELS, PARSERS, Source
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 _REQUIRED_TEXT = ("id", "title", "short_title", "url", "fetch_url", "citation")
 _CHOICES = {"kind": tuple(KIND_LABELS), "format": FORMATS, "parser": PARSERS}
+# Checked one by one: the year, and the optional date, aliases and text_note (what the
+# text fetched is when it is not the instrument as signed, such as a consolidated text).
+_CHECKED_APART = ("year", "date", "aliases", "text_note")
 
 
 class ManifestError(ConfigError):
@@ -78,6 +82,18 @@ def _source(entry: Any, number: int, path: Path, bases: dict[str, str]) -> Sourc
     for field in ("url", "fetch_url"):
         if urlsplit(entry[field]).scheme not in ("http", "https"):
             raise fail(field, "must be an http(s) address")
+    unknown = set(entry) - {*_REQUIRED_TEXT, *_CHOICES, *_CHECKED_APART}
+    if unknown:
+        raise fail(sorted(unknown)[0], "unknown field")
+    texts = {field: entry[field] for field in _REQUIRED_TEXT}
+    choices = {field: entry[field] for field in _CHOICES}
+    return Source(**texts, **choices, **_checked_apart(entry, fail))
+
+
+def _checked_apart(
+    entry: dict[str, Any], fail: Callable[[str, str], ManifestError]
+) -> dict[str, Any]:
+    """The year, and the optional date, aliases and text note, each checked."""
     year = entry.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100:
         raise fail("year", "must be a year such as 2021")
@@ -90,23 +106,15 @@ def _source(entry: Any, number: int, path: Path, bases: dict[str, str]) -> Sourc
     aliases = entry.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise fail("aliases", "must be a list of strings")
-    unknown = set(entry) - {*_REQUIRED_TEXT, *_CHOICES, "year", "date", "aliases"}
-    if unknown:
-        raise fail(sorted(unknown)[0], "unknown field")
-    return Source(
-        id=entry["id"],
-        title=entry["title"],
-        short_title=entry["short_title"],
-        kind=entry["kind"],
-        year=year,
-        date=str(date) if date is not None else None,
-        url=entry["url"],
-        fetch_url=entry["fetch_url"],
-        format=entry["format"],
-        parser=entry["parser"],
-        citation=entry["citation"],
-        aliases=tuple(aliases),
-    )
+    text_note = entry.get("text_note")
+    if text_note is not None and (not isinstance(text_note, str) or not text_note.strip()):
+        raise fail("text_note", "must be a non-empty string when given")
+    return {
+        "year": year,
+        "date": str(date) if date is not None else None,
+        "aliases": tuple(aliases),
+        "text_note": text_note.strip() if text_note is not None else None,
+    }
 
 
 def _check_unique(sources: list[Source], path: Path) -> None:

@@ -28,6 +28,7 @@ from kb.ingest import (
     index,
     parse_declaration,
     parse_proposal,
+    parse_report,
     parse_transcript,
     parse_treaty,
 )
@@ -50,10 +51,11 @@ PARSERS: dict[str, Callable[..., Parsed]] = {
     "proposal": parse_proposal.parse_proposal,
     "transcript": parse_transcript.parse_transcript,
     "declaration": parse_declaration.parse_declaration,
+    "report": parse_report.parse_report,
 }
 # The code whose change makes every cached parse stale.
 _PARSING_MODULES = (extract, chunk, anchors, parse_treaty, parse_proposal, parse_transcript,
-                    parse_declaration, index)  # fmt: skip
+                    parse_declaration, parse_report, index)  # fmt: skip
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "failed"

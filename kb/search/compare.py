@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from kb.models import STATUS_TEXT, Document
 from kb.search.library import Snapshot
+from kb.search.references import INSTRUMENT_KINDS
 from kb.search.request import InvalidRequest, SearchRequest
 from kb.search.searcher import Hit, SearchResult
 
@@ -63,7 +64,9 @@ def compare(snapshot: Snapshot, request: SearchRequest, per_column: int = PER_CO
     if not 1 <= per_column <= MAX_PER_COLUMN:
         raise InvalidRequest("per_column", f"per_column must be between 1 and {MAX_PER_COLUMN}")
     documents = list(snapshot.documents.values())
-    instruments = [d for d in documents if d.source.kind not in IGF_KINDS]
+    # An explanatory report explains an instrument's provisions and has none of its own:
+    # beside the instruments' columns it would only restate one of them. Search finds it.
+    instruments = [d for d in documents if d.source.kind in INSTRUMENT_KINDS]
     held = [d for d in instruments if d.status == STATUS_TEXT]
     sessions = tuple(d for d in documents if d.source.kind in IGF_KINDS and d.status == STATUS_TEXT)
     groups = [(d,) for d in held] + ([sessions] if sessions else [])

@@ -119,6 +119,11 @@ SOURCE_METADATA = {
     "kind_label": STRING,
     "year": INTEGER,
     "date": NULLABLE_STRING,
+    "text_note": {
+        "type": ["string", "null"],
+        "description": "What the text held is when not the instrument as signed "
+        '("Text as amended by ..."); null otherwise. The citation stays the instrument\'s.',
+    },
     "citation": STRING,
     "url": STRING,
     "fetch_url": STRING,

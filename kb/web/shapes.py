@@ -42,6 +42,7 @@ def document_json(document: Document, *, passages: bool = True) -> dict[str, Any
         "kind_label": source.kind_label,
         "year": source.year,
         "date": source.date,
+        "text_note": source.text_note,
         "citation": source.citation,
         "url": source.url,
         "fetch_url": source.fetch_url,

@@ -33,14 +33,14 @@ def readme_ids(readme: Path) -> list[str]:
 
 def test_real_manifest_loads() -> None:
     sources = load_manifest(DEFAULT_MANIFEST)
-    assert len(sources) == 16
+    assert len(sources) == 22
     assert all(isinstance(s, Source) for s in sources)
     assert len({s.id for s in sources}) == len(sources)
 
 
 def test_real_manifest_lists_exactly_the_sources_of_the_mirror_readme(mirror_dir: Path) -> None:
     ids = readme_ids(mirror_dir / "README.md")
-    assert len(ids) == 16, ids  # 7 with a mirror copy, 9 without
+    assert len(ids) == 22, ids  # 11 with a mirror copy, 11 without
     assert len(set(ids)) == len(ids)
     manifest_ids = [s.id for s in load_manifest(DEFAULT_MANIFEST)]
     assert sorted(manifest_ids) == sorted(ids)
@@ -49,7 +49,7 @@ def test_real_manifest_lists_exactly_the_sources_of_the_mirror_readme(mirror_dir
 def test_every_mirror_file_is_a_manifest_source(mirror_dir: Path) -> None:
     manifest_ids = {s.id for s in load_manifest(DEFAULT_MANIFEST)}
     files = [p for p in mirror_dir.iterdir() if p.name != "README.md"]
-    assert len(files) == 7
+    assert len(files) == 11
     for path in files:
         assert path.suffix in MIRROR_FORMATS, path.name
         assert path.stem in manifest_ids, path.name
@@ -59,6 +59,61 @@ def test_real_manifest_aliases() -> None:
     sources = {s.id: s for s in load_manifest(DEFAULT_MANIFEST)}
     assert "Budapest Convention" in sources["coe-ets-185"].aliases
     assert "Convention 108" in sources["coe-ets-108"].aliases
+    assert {"ECHR", "European Convention on Human Rights", "ETS No. 5"} <= set(
+        sources["coe-ets-005"].aliases
+    )
+    assert {"ICCPR", "the Covenant"} <= set(sources["un-iccpr"].aliases)
+    assert {"European Convention on Extradition", "ETS No. 24"} <= set(
+        sources["coe-ets-024"].aliases
+    )
+    assert "ETS No. 99" in sources["coe-ets-099"].aliases
+
+
+def test_real_manifest_orders_each_family_together() -> None:
+    """Manifest order is the order of compare's columns and of the facets."""
+    ids = [s.id for s in load_manifest(DEFAULT_MANIFEST)]
+    assert ids.index("igf-2017-ws149-transcript") == ids.index("igf-2017-ws149") + 1
+    mutual_assistance = ["coe-ets-030", "coe-ets-099", "coe-ets-182", "coe-ets-024"]
+    at = ids.index("coe-ets-030")
+    assert ids[at : at + 4] == mutual_assistance
+    assert ids.index("coe-ets-185") < ids.index("coe-ets-185-er") < ids.index("coe-ets-005")
+
+
+def test_the_new_treaties_are_fetched_from_the_pinned_mirror(mirror_dir: Path) -> None:
+    sources = {s.id: s for s in load_manifest(DEFAULT_MANIFEST)}
+    readme = (mirror_dir / "README.md").read_text(encoding="utf-8")
+    expected = {
+        "coe-ets-005": ("1950-11-04", "BWBV0001000"),
+        "un-iccpr": ("1966-12-16", "BWBV0001017"),
+        "coe-ets-024": ("1957-12-13", "BWBV0001010"),
+        "coe-ets-099": ("1978-03-17", "BWBV0001027"),
+    }
+    for source_id, (date, folder) in expected.items():
+        source = sources[source_id]
+        assert (source.kind, source.format, source.parser) == ("treaty", "markdown", "treaty")
+        assert source.date == date
+        assert source.fetch_url.endswith(f"/{folder}/README.md")
+        base, path = source.fetch_url.split("/verdrag/", 1)
+        assert base + "/" in readme and f"`verdrag/{path}`" in readme
+        assert source.url in readme
+
+
+def test_the_explanatory_report_and_its_citation() -> None:
+    report = {s.id: s for s in load_manifest(DEFAULT_MANIFEST)}["coe-ets-185-er"]
+    assert (report.kind, report.format, report.parser) == ("explanatory-report", "pdf", "report")
+    assert report.kind_label == "Explanatory report"
+    assert report.citation == "Explanatory Report to ETS 185"
+
+
+def test_the_consolidated_text_of_ets_30_is_noted() -> None:
+    sources = {s.id: s for s in load_manifest(DEFAULT_MANIFEST)}
+    ets30 = sources["coe-ets-030"]
+    assert ets30.text_note == "Text as amended by the Second Additional Protocol (ETS No. 182)"
+    assert (
+        ets30.citation
+        == "European Convention on Mutual Assistance in Criminal Matters (ETS No. 30)"
+    )
+    assert sources["coe-ets-185"].text_note is None
 
 
 # --- malformed manifests --------------------------------------------------------
@@ -106,6 +161,16 @@ def test_a_valid_fixture_manifest_loads(tmp_path: Path) -> None:
     assert sources[0].aliases == ("Bell Convention",)
     assert sources[1].aliases == ()
     assert sources[1].date == "2001-11-23"
+    assert sources[0].text_note is None
+
+
+def test_a_text_note_is_kept_and_round_trips(tmp_path: Path) -> None:
+    note = "Text as amended by the Demo Protocol"
+    [source] = load_manifest(write(tmp_path, toml(entry(text_note=f" {note} "))))
+    assert source.text_note == note
+    assert Source.from_dict(source.to_dict()) == source
+    older = {k: v for k, v in source.to_dict().items() if k != "text_note"}
+    assert Source.from_dict(older).text_note is None  # a cached document from before the field
 
 
 @pytest.mark.parametrize(
@@ -124,6 +189,9 @@ def test_a_valid_fixture_manifest_loads(tmp_path: Path) -> None:
         ({"year": 21}, "year"),
         ({"date": "23/11/2001"}, "date"),
         ({"aliases": "Bell Convention"}, "aliases"),
+        ({"text_note": ""}, "text_note"),
+        ({"text_note": ["amended"]}, "text_note"),
+        ({"kind": "report"}, "kind"),
         ({"colour": "blue"}, "colour"),
     ],
 )

@@ -437,6 +437,7 @@ def test_real_definitions(real_glossary: Glossary) -> None:
         ("coe-ets-108", "art-2", "automated data file"),
         ("coe-ets-108", "art-2", "automatic processing"),
         ("coe-ets-108", "art-2", "controller of the file"),
+        ("coe-ets-024", "art-25", "detention order"),
     ]
 
 

@@ -40,7 +40,10 @@ FIELD_WEIGHTS = {
     "text": 1.0,
     "people": 1.0,
 }
-DOCUMENT_FIELDS = frozenset({"title", "aliases"})
+ALL_FIELDS = tuple(FIELD_WEIGHTS)
+DOCUMENT_FIELDS = ("title", "aliases")  # every passage of a document holds them alike
+PASSAGE_FIELDS = tuple(f for f in FIELD_WEIGHTS if f not in DOCUMENT_FIELDS)
+Fields = tuple[str, ...]
 K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
 PREFIX_CANDIDATES = 500
@@ -182,11 +185,11 @@ class Matcher:
             POSTINGS_CACHE_BYTES, lambda key, found: text_bytes(*key) + array_bytes(*found)
         )
         # dense per-term matches: a few thousand on a small index, fewer on a large one
-        self._terms: LRU[str, Match] = LRU(
-            TERM_CACHE_BYTES, lambda term, match: text_bytes(term) + match.bytes
+        self._terms: LRU[tuple[str, Fields], Match] = LRU(
+            TERM_CACHE_BYTES, lambda key, match: text_bytes(key[0]) + match.bytes
         )
-        self._phrases: LRU[tuple[str, ...], np.ndarray] = LRU(
-            PHRASE_CACHE_BYTES, lambda terms, mask: text_bytes(*terms) + array_bytes(mask)
+        self._phrases: LRU[tuple[tuple[str, ...], Fields], np.ndarray] = LRU(
+            PHRASE_CACHE_BYTES, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
         )
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(
             PREFIX_CACHE_BYTES, lambda text, found: text_bytes(text, *found[0])
@@ -214,20 +217,20 @@ class Matcher:
     def everything(self) -> Match:
         return Match(self.columns.alive.copy(), np.zeros(self.n))
 
-    def term(self, term: str) -> Match:
-        """One index term in every weighted field, BM25F-scored.
+    def term(self, term: str, fields: Fields = ALL_FIELDS) -> Match:
+        """One index term in the weighted ``fields`` (all of them), BM25F-scored.
 
         A term the index lacks is not kept: its match costs 9 bytes a passage, and
         queries of unseen words would fill the cache with nothing.
         """
-        found = self._terms.get(term)
+        found = self._terms.get((term, fields))
         if found is None:
-            found = self._term(term)
+            found = self._term(term, fields)
             if found.mask.any():
-                self._terms.put(term, found)
+                self._terms.put((term, fields), found)
         return found
 
-    def _term(self, term: str) -> Match:
+    def _term(self, term: str, fields: Fields) -> Match:
         """BM25F as Whoosh computes it: BM25 per field, times the field's weight, summed.
 
         One difference: the title and the aliases both name the document, and every
@@ -236,7 +239,8 @@ class Matcher:
         the passages that speak to it.
         """
         passage, document = np.zeros(self.n), np.zeros(self.n)
-        for field, weight in FIELD_WEIGHTS.items():
+        for field in fields:
+            weight = FIELD_WEIGHTS[field]
             docnums, frequencies = self.postings(field, term)
             if not len(docnums):
                 continue
@@ -273,30 +277,32 @@ class Matcher:
                 postings.next()
         return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
-    def phrase(self, terms: tuple[str, ...]) -> Match:
-        """The terms next to each other, in this order, in any weighted field."""
-        parts = [self.term(t) for t in terms]
+    def phrase(self, terms: tuple[str, ...], fields: Fields = ALL_FIELDS) -> Match:
+        """The terms next to each other, in this order, in any of the weighted ``fields``."""
+        parts = [self.term(t, fields) for t in terms]
         combined = parts[0]
         for part in parts[1:]:
             combined = combined & part
         if not combined.mask.any():
             return combined
-        mask = combined.mask & self._phrase_mask(terms)
+        mask = combined.mask & self._phrase_mask(terms, fields)
         return Match(mask, np.where(mask, combined.score, 0.0))
 
-    def _phrase_mask(self, terms: tuple[str, ...]) -> np.ndarray:
+    def _phrase_mask(self, terms: tuple[str, ...], fields: Fields) -> np.ndarray:
         def positions() -> np.ndarray:
             self.check_time()
             mask = np.zeros(self.n, dtype=bool)
             with self.whoosh_lock:
-                for field in FIELD_WEIGHTS:
+                for field in fields:
                     docnums = list(WhooshPhrase(field, list(terms)).docs(self.searcher))
                     mask[docnums] = True
             return mask
 
-        return self._phrases.get_or_make(terms, positions)
+        return self._phrases.get_or_make((terms, fields), positions)
 
-    def concept(self, concept: Concept, *, combine: str = "max") -> Match:
+    def concept(
+        self, concept: Concept, *, combine: str = "max", fields: Fields = ALL_FIELDS
+    ) -> Match:
         """Any of the concept's alternatives: the best one's score ("max"), or all ("sum").
 
         A phrase's score is its terms' mean, so that equivalent phrasings weigh alike
@@ -304,7 +310,10 @@ class Matcher:
         """
         result: Match | None = None
         for alternative in concept.alternatives:
-            match = self.term(alternative[0]) if len(alternative) == 1 else self.phrase(alternative)
+            if len(alternative) == 1:
+                match = self.term(alternative[0], fields)
+            else:
+                match = self.phrase(alternative, fields)
             if len(concept.alternatives) > 1 and len(alternative) > 1:
                 match = Match(match.mask, match.score / len(alternative))
             if result is None:

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kb.models import Document, passage_id
+from kb.models import Document, Passage, passage_id
 
 INSTRUMENT_KINDS = ("treaty", "declaration")
 
@@ -62,7 +62,8 @@ _OF = re.compile(r"\.?\s*,?\s*of\s+")  # lower case: "Article 3. Of the Parties"
 _COMMA = re.compile(r"\s*,?\s*")
 _THE = re.compile(r"the\s+", re.IGNORECASE)
 _SELF = re.compile(
-    r"(?:this|the\s+present)\s+(?:convention|protocol|declaration|treaty|agreement)(?![\w+])",
+    r"(?:this|the\s+present)\s+(?:convention|covenant|protocol|declaration|treaty|agreement)"
+    r"(?![\w+])",
     re.IGNORECASE,
 )
 _THE_CONVENTION = re.compile(
@@ -77,8 +78,10 @@ _PROTOCOL = re.compile(
 _FOREIGN = re.compile(r"(?:the\s+)?[A-Z]")
 _TO = re.compile(r"\s+to\s+", re.IGNORECASE)
 
-# What an "of ..." after an article says about the instrument.
-_SAME, _PARENT, _ELSEWHERE = "same", "parent", "elsewhere"
+# What an "of ..." after an article says about the instrument: the one the passage is
+# in ("of this Protocol"), the document it is in (its own name), the convention a
+# protocol supplements, or one outside the corpus.
+_OWN, _SAME, _PARENT, _ELSEWHERE = "own", "same", "parent", "elsewhere"
 
 
 @dataclass(frozen=True)
@@ -123,13 +126,20 @@ def parents(documents: dict[str, Document]) -> dict[str, str]:
 
     A document whose title says "Protocol" supplements the other document whose
     longest name occurs in that title ("Additional Protocol to Convention 108 ..."
-    -> ETS 108; "Convention 108+" is not "Convention 108").
+    -> ETS 108; "Convention 108+" is not "Convention 108"). Only a document that is
+    not itself a protocol can be supplemented: the title of the Second Additional
+    Protocol to a convention holds the whole title of the (first) Additional Protocol.
     """
-    named = {document.id: _names_of(document) for document in documents.values()}
+    protocols = {d.id for d in documents.values() if _is_protocol(d)}
+    named = {
+        document.id: _names_of(document)
+        for document in documents.values()
+        if document.id not in protocols
+    }
     found: dict[str, str] = {}
     for document in documents.values():
         title = _squeeze(document.source.title)
-        if not _holds(title, "protocol"):
+        if document.id not in protocols:
             continue
         best = max(
             (
@@ -145,6 +155,10 @@ def parents(documents: dict[str, Document]) -> dict[str, str]:
         if best is not None:
             found[document.id] = best[1]
     return found
+
+
+def _is_protocol(document: Document) -> bool:
+    return _holds(_squeeze(document.source.title), "protocol")
 
 
 def _holds(text: str, name: str) -> bool:
@@ -226,7 +240,7 @@ class References:
         for document in documents.values():
             for passage in document.passages:
                 pid = document.passage_id(passage)
-                found = self._resolve(document, passage.text)
+                found = self._resolve(document, passage.text, _instrument_prefix(passage))
                 self._of[pid] = found
                 self._index(pid, document.id, found)
 
@@ -256,8 +270,9 @@ class References:
 
     # Reading one text ------------------------------------------------------------------
 
-    def _resolve(self, document: Document, text: str) -> list[Reference]:
-        found, claimed = self._articles(document, text)
+    def _resolve(self, document: Document, text: str, prefix: str = "") -> list[Reference]:
+        """The references of one text; ``prefix`` that of its instrument's anchors."""
+        found, claimed = self._articles(document, text, prefix)
         starts = [start for start, _ in claimed]
         for start, end, source_id in self._mentions(document, text):
             i = bisect.bisect_right(starts, start)
@@ -269,9 +284,14 @@ class References:
         return found
 
     def _articles(
-        self, document: Document, text: str
+        self, document: Document, text: str, prefix: str
     ) -> tuple[list[Reference], list[tuple[int, int]]]:
-        """The article references, and the spans of the chains they were read from."""
+        """The article references, and the spans of the chains they were read from.
+
+        An article of the passage's own instrument is looked for under ``prefix``: in
+        the Optional Protocol that a Covenant's file also holds, "article 1" is the
+        Protocol's (``op1-art-1``), "article 1 of the Covenant" the Covenant's.
+        """
         found: list[Reference] = []
         claimed: list[tuple[int, int]] = []
         pos = 0
@@ -284,8 +304,9 @@ class References:
                 target = self._scope_target(document, scope)
                 if target is None:
                     continue
+                own = prefix if scope in (None, _OWN) and target == document.id else ""
                 for start, stop, number in reversed(item.spans):
-                    anchor = f"art-{number}"
+                    anchor = f"{own}art-{number}"
                     if anchor in self._anchors.get(target, ()):
                         found.append(Reference(start, stop, text[start:stop], target, anchor))
             if len(found) > before:  # a name in it is part of the article reference
@@ -328,8 +349,8 @@ class References:
         of = _OF.match(text, pos)
         if of is not None:
             after = of.end()
-            if (same := _SELF.match(text, after)) is not None:
-                return _SAME, same.end()
+            if (own := _SELF.match(text, after)) is not None:
+                return _OWN, own.end()
             if (convention := _THE_CONVENTION.match(text, after)) is not None:
                 return _PARENT, convention.end()
         at = of.end() if of is not None else _skip(_COMMA, text, pos)
@@ -342,7 +363,7 @@ class References:
         return None, pos
 
     def _scope_target(self, document: Document, scope: str | None) -> str | None:
-        if scope == _SAME:
+        if scope in (_OWN, _SAME):
             return document.id if _is_instrument(document) else None
         if scope == _PARENT:
             if not _is_instrument(document):
@@ -487,3 +508,8 @@ def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
 
 def _is_instrument(document: Document) -> bool:
     return document.source.kind in INSTRUMENT_KINDS
+
+
+def _instrument_prefix(passage: Passage) -> str:
+    """The anchor prefix of a second instrument's passages ("op1-" of "op1-art-3"), or ""."""
+    return passage.anchor.partition("-")[0] + "-" if passage.instrument else ""

@@ -26,6 +26,8 @@ from kb.search.caching import LRU, text_bytes
 from kb.search.definitions import Glossary
 from kb.search.explain import Clues, Explanation, explain
 from kb.search.matching import (
+    DOCUMENT_FIELDS,
+    PASSAGE_FIELDS,
     Concept,
     Match,
     Matcher,
@@ -37,7 +39,7 @@ from kb.search.matching import (
 from kb.search.query import ParsedQuery, parse, render
 from kb.search.references import References
 from kb.search.request import FACETS, InvalidRequest, SearchRequest
-from kb.search.snippets import AnalysedText, Link, highlight, snippet
+from kb.search.snippets import AnalysedText, Link, escape, highlight, snippet
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
 from kb.search.themes import Theme, Vocabulary
@@ -45,6 +47,7 @@ from kb.search.themes import Theme, Vocabulary
 TIME_LIMIT = 0.5  # seconds per query
 ENOUGH_WITH_ALL_WORDS = 3  # fewer passages with all the words: rank by any word instead
 THEME_BOOST = 0.5
+THEME_TITLE_WEIGHT = 0.1  # a theme's phrases in a document's title, for each of its passages
 MAX_CORRECTED = 3  # unknown words a query may hold and still be taken for a typo
 METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
 MAX_SPEAKER_FACETS = 20
@@ -466,8 +469,13 @@ class Searcher:
 
     def theme_match(self, theme: Theme) -> Match:
         def make() -> Match:
+            """A passage is in the theme by its own words or its document's title, and ranks
+            by its own words: the ECHR's title names human rights in every article."""
             concept = Concept(theme.label, self.theme_phrases(theme))
-            return self.matcher.concept(concept, combine="sum")
+            own = self.matcher.concept(concept, combine="sum", fields=PASSAGE_FIELDS)
+            named = self.matcher.concept(concept, combine="sum", fields=DOCUMENT_FIELDS)
+            score = own.score + THEME_TITLE_WEIGHT * named.score
+            return Match(own.mask | named.mask, score)
 
         return self._themes.get_or_make(theme.id, make)
 
@@ -534,9 +542,12 @@ class Searcher:
                 keys.append(-reading.named[chosen].astype(np.int8))
             if reading.coordination is not None:
                 keys.append(-reading.coordination[chosen])
-            for first in (reading.defined, reading.pinned):  # articles named, then definitions
-                if first is not None:
-                    keys.append(-first[chosen].astype(np.int8))
+            if reading.defined is not None:
+                keys.append(-reading.defined[chosen].astype(np.int8))
+            if reading.pinned is not None:  # articles named come first, in document order
+                pinned = reading.pinned[chosen]
+                keys.append(np.where(pinned, columns.order[chosen], 0))
+                keys.append(-pinned.astype(np.int8))
         if sort == "year_desc":
             keys.append(-columns.years[chosen])
         elif sort == "year_asc":
@@ -562,6 +573,8 @@ class Searcher:
         hit_id = self.columns.ids[docnum]
         if request.snippets and _at(reading.defined, docnum):
             shown = self._definition_snippet(hit_id, reading)
+        elif request.snippets and not passage.text_available and passage.note:
+            shown = escape(passage.note)  # a heading without its text: say why
         return Hit(hit_id, document, passage, round(score, 4), shown, matched, why)
 
     def _definition_snippet(self, passage_id: str, reading: _Reading) -> str:

@@ -323,6 +323,49 @@ def test_workshop_texts_link_articles_only_with_a_name(references: References) -
     ]
 
 
+def _covenant_with_a_protocol() -> Document:
+    """An invented covenant whose file also holds an optional protocol (anchors ``op1-``)."""
+    protocol = "Optional Protocol to the Covenant on Lamps"
+    own = [
+        Passage(
+            "art-1",
+            "Article 1",
+            "Every lamp shall burn, as article 2 of the present Covenant says.",
+        ),
+        Passage("art-2", "Article 2", "Lamps are trimmed."),
+    ]
+    second = [
+        Passage("op1-art-1", "Article 1", "Keepers may complain.", instrument=protocol),
+        Passage(
+            "op1-art-2",
+            "Article 2",
+            "Subject to article 1, and to article 1 of this Protocol, a keeper who claims "
+            "that article 2 of the Covenant was broken may write to the Board.",
+            instrument=protocol,
+        ),
+    ]
+    source = make_source("lamp-covenant", title="Covenant on Lamps", aliases=("the Covenant",))
+    return Document(source, STATUS_TEXT, own + second)
+
+
+def test_a_second_instruments_articles_are_its_own() -> None:
+    """In the Optional Protocol a file also holds, "article 1" is the Protocol's; "article 2
+    of the Covenant" the Covenant's; the Covenant's own references stay the Covenant's."""
+    covenant = _covenant_with_a_protocol()
+    references = References({covenant.id: covenant})
+    assert _refs(references, "lamp-covenant.op1-art-2") == [
+        ("article 1", "lamp-covenant.op1-art-1"),
+        ("article 1", "lamp-covenant.op1-art-1"),
+        ("article 2", "lamp-covenant.art-2"),
+    ]
+    assert _refs(references, "lamp-covenant.art-1") == [("article 2", "lamp-covenant.art-2")]
+    assert references.citing("lamp-covenant.op1-art-1") == ["lamp-covenant.op1-art-2"]
+    assert references.citing("lamp-covenant.art-2") == [
+        "lamp-covenant.art-1",
+        "lamp-covenant.op1-art-2",
+    ]
+
+
 def test_reference_fields(references: References, documents: dict[str, Document]) -> None:
     for document in documents.values():
         for passage in document.passages:
@@ -435,7 +478,8 @@ def test_real_parents(real_documents: dict[str, Document]) -> None:
         "coe-cets-224": "coe-ets-185",
         "coe-ets-181": "coe-ets-108",
         "coe-cets-223": "coe-ets-108",
-        "coe-ets-182": "coe-ets-030",
+        "coe-ets-182": "coe-ets-030",  # not ETS 99, whose whole title its own holds
+        "coe-ets-099": "coe-ets-030",
     }
 
 
@@ -464,6 +508,29 @@ def test_real_protocols_refer_to_their_conventions(real_references: References) 
     assert ("Article 3", "coe-ets-030.art-3") in refs("coe-ets-182.art-8")
     # "Article 13 of the Second Additional Protocol to this Convention", in ETS 30
     assert ("Article 13", "coe-ets-182.art-13") in refs("coe-ets-030.art-15")
+
+
+def test_real_human_rights_and_extradition_references(real_references: References) -> None:
+    """The conventions ETS 185 and the mutual-assistance treaties cite now lead somewhere."""
+    preamble = _refs(real_references, "coe-ets-185.preamble")
+    assert (
+        "Convention for the Protection of Human Rights and Fundamental Freedoms",
+        "coe-ets-005",
+    ) in preamble
+    assert ("International Covenant on Civil and Political Rights", "un-iccpr") in preamble
+    article_15 = {target for _, target in _refs(real_references, "coe-ets-185.art-15")}
+    assert {"coe-ets-005", "un-iccpr"} <= article_15
+    assert "coe-ets-185.art-15" in real_references.citing_document("coe-ets-005")
+    article_24 = {target for _, target in _refs(real_references, "coe-ets-185.art-24")}
+    assert "coe-ets-024" in article_24
+    assert "coe-ets-185.art-24" in real_references.citing_document("coe-ets-024")
+
+
+def test_real_optional_protocol_refers_to_its_own_articles(real_references: References) -> None:
+    """ "article 1" in the ICCPR's Optional Protocol is the Protocol's own Article 1."""
+    targets = {target for _, target in _refs(real_references, "un-iccpr.op1-art-2")}
+    assert "un-iccpr.op1-art-1" in targets
+    assert "un-iccpr.art-1" not in targets
 
 
 def test_real_names(real_references: References) -> None:

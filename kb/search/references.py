@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from kb.models import Document, Passage, passage_id
 
 INSTRUMENT_KINDS = ("treaty", "declaration")
+COMMENTARY_KINDS = ("explanatory-report",)  # explain one instrument: its articles by number
 
 _KEYWORD = re.compile(r"(?<!\w)(?:articles?|arts?\.)\s*(?=\d)", re.IGNORECASE)
 # An article number with what may hang on it: "9.1.a", "20.d", "32b", "18(1)".
@@ -126,20 +127,21 @@ def parents(documents: dict[str, Document]) -> dict[str, str]:
 
     A document whose title says "Protocol" supplements the other document whose
     longest name occurs in that title ("Additional Protocol to Convention 108 ..."
-    -> ETS 108; "Convention 108+" is not "Convention 108"). Only a document that is
-    not itself a protocol can be supplemented: the title of the Second Additional
-    Protocol to a convention holds the whole title of the (first) Additional Protocol.
+    -> ETS 108; "Convention 108+" is not "Convention 108"); an explanatory report
+    explains the one its title names. Only an instrument that is not itself a
+    protocol can be supplemented: the title of the Second Additional Protocol to a
+    convention holds the whole title of the (first) Additional Protocol.
     """
     protocols = {d.id for d in documents.values() if _is_protocol(d)}
     named = {
         document.id: _names_of(document)
         for document in documents.values()
-        if document.id not in protocols
+        if document.id not in protocols and _is_instrument(document)
     }
     found: dict[str, str] = {}
     for document in documents.values():
         title = _squeeze(document.source.title)
-        if document.id not in protocols:
+        if document.id not in protocols and not _is_commentary(document):
             continue
         best = max(
             (
@@ -363,16 +365,18 @@ class References:
         return None, pos
 
     def _scope_target(self, document: Document, scope: str | None) -> str | None:
-        if scope in (_OWN, _SAME):
+        """The document an article reference points into; in a commentary, the instrument
+        it explains ("Article 2", "Article 2 of the Convention" in the Explanatory Report)."""
+        if scope == _ELSEWHERE:
+            return None
+        if _is_commentary(document):
+            return self.parents.get(document.id) if scope in (None, _OWN, _PARENT) else scope
+        if scope in (None, _OWN, _SAME):
             return document.id if _is_instrument(document) else None
         if scope == _PARENT:
             if not _is_instrument(document):
                 return None
             return self.parents.get(document.id, document.id)
-        if scope == _ELSEWHERE:
-            return None
-        if scope is None:
-            return document.id if _is_instrument(document) else None
         return scope
 
     def _named_at(self, document: Document, text: str, pos: int) -> tuple[str | None, int] | None:
@@ -508,6 +512,10 @@ def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
 
 def _is_instrument(document: Document) -> bool:
     return document.source.kind in INSTRUMENT_KINDS
+
+
+def _is_commentary(document: Document) -> bool:
+    return document.source.kind in COMMENTARY_KINDS
 
 
 def _instrument_prefix(passage: Passage) -> str:

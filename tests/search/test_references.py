@@ -366,6 +366,37 @@ def test_a_second_instruments_articles_are_its_own() -> None:
     ]
 
 
+def test_an_explanatory_report_refers_to_the_articles_it_explains(
+    documents: dict[str, Document],
+) -> None:
+    """A commentary has no articles of its own: "Article 3", "the Convention" and "Article 4
+    of the Convention" are the explained convention's."""
+    report = Document(
+        make_source(
+            "lantern-report",
+            kind="explanatory-report",
+            title="Explanatory Report to the Convention on Lantern Keeping",
+        ),
+        STATUS_TEXT,
+        [
+            Passage(
+                "para-1",
+                "para. 1",
+                "Article 3 sets the lamps; the Convention leaves wicks to Article 4 of the "
+                "Convention and to Article 2 of the Harbour Treaty.",
+            )
+        ],
+    )
+    references = References({**documents, report.id: report})
+    assert references.parents[report.id] == LANTERN
+    assert _refs(references, "lantern-report.para-1") == [
+        ("Article 3", _lantern(3)),
+        ("the Convention", LANTERN),
+        ("Article 4", _lantern(4)),
+        ("Article 2", f"{HARBOUR}.art-2"),
+    ]
+
+
 def test_reference_fields(references: References, documents: dict[str, Document]) -> None:
     for document in documents.values():
         for passage in document.passages:
@@ -480,6 +511,7 @@ def test_real_parents(real_documents: dict[str, Document]) -> None:
         "coe-cets-223": "coe-ets-108",
         "coe-ets-182": "coe-ets-030",  # not ETS 99, whose whole title its own holds
         "coe-ets-099": "coe-ets-030",
+        "coe-ets-185-er": "coe-ets-185",  # an explanatory report: the convention it explains
     }
 
 

@@ -239,6 +239,51 @@ def test_real_igf_proposal_people(real_client: FlaskClient) -> None:
     assert all(p["name"] for p in data["people"])
 
 
+def test_real_optional_protocol_is_cited_as_itself(real_client: FlaskClient) -> None:
+    """The ICCPR's file holds its Optional Protocol: passages of their own, cited by name."""
+    data = real_client.get("/api/passages/un-iccpr.op1-art-1").get_json()
+    assert data["citation"].startswith(
+        "Optional Protocol to the International Covenant on Civil and Political Rights, Article 1"
+    )
+    assert (
+        data["path"][0]
+        == "Optional Protocol to the International Covenant on Civil and Political Rights"
+    )
+    covenant = real_client.get("/api/passages/un-iccpr.art-1").get_json()
+    assert not covenant["citation"].startswith("Optional Protocol")
+    assert covenant["text"] != data["text"]
+
+
+def test_real_article_17_iccpr_opens_the_covenants_article(real_client: FlaskClient) -> None:
+    first = real_client.get("/api/search?q=Article+17+ICCPR").get_json()["results"][0]
+    assert first["id"] == "un-iccpr.art-17"
+    assert first["snippet"].lstrip("…").startswith("1.")
+
+
+def test_real_articles_without_text_show_their_note(real_client: FlaskClient) -> None:
+    """ETS 182 Articles 1-6 give a heading only: the hit says why, not an empty snippet."""
+    body = real_client.get("/api/search?q=source:coe-ets-182&per_page=10").get_json()
+    noted = [
+        hit for hit in body["results"] if hit["id"] in {f"coe-ets-182.art-{n}" for n in range(1, 7)}
+    ]
+    assert len(noted) == 6
+    for hit in noted:
+        assert "heading only" in hit["snippet"], hit
+        assert "European Convention on Mutual Assistance in Criminal Matters" in hit["snippet"]
+
+
+def test_real_human_rights_treaties_are_cited_by_the_budapest_convention(
+    real_client: FlaskClient,
+) -> None:
+    article_8 = real_client.get("/api/passages/coe-ets-005.art-8").get_json()
+    assert article_8["section"] == "Article 8 – Right to respect for private and family life"
+    citing_15 = real_client.get("/api/passages/coe-ets-185.art-15").get_json()
+    targets = {r["target"] for r in citing_15["references"]}
+    assert {"coe-ets-005", "un-iccpr"} <= targets
+    extradition = real_client.get("/api/passages/coe-ets-185.art-24").get_json()
+    assert "coe-ets-024" in {r["target"] for r in extradition["references"]}
+
+
 def test_real_health(real_client: FlaskClient) -> None:
     data = real_client.get("/api/health").get_json()
     assert data["documents"] == 22

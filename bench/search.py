@@ -48,12 +48,12 @@ from typing import Any
 import whoosh
 from synthetic import build_index, generate
 
-from kb.config import PROJECT_ROOT, Settings
+from kb.config import DEFAULT_WORKERS, PROJECT_ROOT, Settings
 from kb.ingest.pipeline import ingest
 from kb.ingest.publish import current_generation
 from kb.models import Document
 from kb.search import Library, QueryTimeout, SearchRequest, search
-from kb.web.server import WORKERS, gunicorn_options
+from kb.web.server import gunicorn_options
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 LUA_SCRIPT = PROJECT_ROOT / "bench" / "queries.lua"
@@ -71,7 +71,7 @@ TARGETS = {
 }
 TARGET_SCALE = 100_000
 # `kb serve`'s gunicorn settings (the address apart), with its default number of workers.
-GUNICORN_OPTIONS = gunicorn_options(workers=WORKERS)
+GUNICORN_OPTIONS = gunicorn_options(workers=DEFAULT_WORKERS)
 WRK_THREADS, WRK_CONNECTIONS = 2, 16
 BUSY_ELSEWHERE = 0.05  # the share of the machine other processes may use during a wrk run
 HTTP_QUERIES = 100_000  # distinct queries per wrk run: more than one run sends

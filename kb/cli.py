@@ -16,14 +16,13 @@ from pathlib import Path
 
 import click
 
-from kb.config import Settings
+from kb.config import DEFAULT_WORKERS, Settings
 from kb.ingest.errors import ConfigError
 from kb.ingest.manifest import load_manifest
 from kb.ingest.pipeline import IngestReport, check_known_ids, ingest, select_sources
 from kb.ingest.publish import IngestLocked
 from kb.ingest.report import render_report, render_sources
 from kb.search.render import render_hits
-from kb.web.server import WORKERS
 
 EXIT_CONFIG = 2
 
@@ -189,7 +188,7 @@ def _years(value: str | None) -> tuple[int, int] | None:
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=WORKERS, show_default=True, type=click.IntRange(1, 32))
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 32))
 @click.option("--debug", is_flag=True, help="Flask's development server, reloading on change.")
 def serve_command(data_dir: Path | None, host: str, port: int, workers: int, debug: bool) -> None:
     """Serve the search page and the JSON API."""

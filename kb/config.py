@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_ROOT / "corpus" / "sources.toml"
 DEFAULT_THEMES = PROJECT_ROOT / "corpus" / "themes.toml"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_WORKERS = 2  # `kb serve`'s processes: one per core of a small machine
 # The largest body a source may have, fetched or read from a mirror: a bigger one (a
 # 48 MB treaty file once) is refused, as it would make every search slow.
 MAX_BODY_BYTES = 20 * 1024 * 1024

@@ -24,7 +24,6 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-WORKERS = 2  # processes, by default: one per core of a small machine
 THREADS = 4  # per worker
 
 

@@ -18,6 +18,9 @@ KIND_LABELS: dict[str, str] = {
     "declaration": "Declaration",
     "explanatory-report": "Explanatory report",
 }
+# Instruments have articles that others cite; a commentary explains one instrument.
+INSTRUMENT_KINDS = ("treaty", "declaration")
+COMMENTARY_KINDS = ("explanatory-report",)
 FORMATS = ("markdown", "html", "pdf", "text")
 PARSERS = ("treaty", "proposal", "transcript", "declaration", "report")
 

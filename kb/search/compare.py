@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from kb.models import STATUS_TEXT, Document
 from kb.search.library import Snapshot
-from kb.search.references import INSTRUMENT_KINDS
+from kb.search.names import is_instrument
 from kb.search.request import InvalidRequest, SearchRequest
 from kb.search.searcher import Hit, SearchResult
 
@@ -66,7 +66,7 @@ def compare(snapshot: Snapshot, request: SearchRequest, per_column: int = PER_CO
     documents = list(snapshot.documents.values())
     # An explanatory report explains an instrument's provisions and has none of its own:
     # beside the instruments' columns it would only restate one of them. Search finds it.
-    instruments = [d for d in documents if d.source.kind in INSTRUMENT_KINDS]
+    instruments = [d for d in documents if is_instrument(d)]
     held = [d for d in instruments if d.status == STATUS_TEXT]
     sessions = tuple(d for d in documents if d.source.kind in IGF_KINDS and d.status == STATUS_TEXT)
     groups = [(d,) for d in held] + ([sessions] if sessions else [])

@@ -20,7 +20,7 @@ opens the next item of the same kind. Sub-items of another kind, like "(i)" unde
 :class:`Glossary` indexes the definitions of a whole corpus: by the stems of their
 terms, for search (cheap enough for every query), and per passage, for the terms a
 passage uses (where a protocol does not define a term, the convention it
-supplements does; see :func:`kb.search.references.parents`).
+supplements does; see :attr:`kb.search.names.Names.parents`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from kb.models import Document, Passage, passage_id
-from kb.search.references import INSTRUMENT_KINDS, parents
+from kb.search.names import Names, is_instrument
 from kb.search.terms import WORD, fold, stem, stems
 
 _OPEN = r"(?:‘‘|''|``|[\"“‘'«„])"
@@ -81,7 +81,7 @@ class Definition:
 
 def definitions_in(document: Document) -> list[Definition]:
     """The definitions of a treaty or declaration, in text order (none for other kinds)."""
-    if document.source.kind not in INSTRUMENT_KINDS:
+    if not is_instrument(document):
         return []
     found: list[Definition] = []
     for passage in document.passages:
@@ -108,9 +108,9 @@ def _passage_definitions(source_id: str, passage: Passage) -> list[Definition]:
 
 
 def _clause_definitions(source_id: str, anchor: str, term: str, text: str) -> list[Definition]:
-    terms = [_squeeze(term)]
+    terms = [_single_spaced(term)]
     for bracketed in _PARENTHETICAL.finditer(text):
-        terms.append(_squeeze(bracketed.group(1)))
+        terms.append(_single_spaced(bracketed.group(1)))
     named = [t for t in dict.fromkeys(terms) if WORD.search(t)]
     return [Definition(t, source_id, anchor, text) for t in named]
 
@@ -153,7 +153,7 @@ def _marker_kind(text: str, start: int, stop: int | None = None) -> str | None:
     return kind + match.group("close")
 
 
-def _squeeze(text: str) -> str:
+def _single_spaced(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -172,9 +172,9 @@ def _keys(text: str) -> list[tuple[int, int, str]]:
 class Glossary:
     """Every definition of a corpus, by term and by the passages that use them."""
 
-    def __init__(self, documents: dict[str, Document]) -> None:
+    def __init__(self, documents: dict[str, Document], names: Names | None = None) -> None:
         self._documents = documents
-        self._parents = parents(documents)
+        self._parents = (names if names is not None else Names(documents)).parents
         self.definitions: tuple[Definition, ...] = tuple(
             d for document in documents.values() for d in definitions_in(document)
         )

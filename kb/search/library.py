@@ -19,6 +19,7 @@ from whoosh.index import Index
 
 from kb.ingest.publish import CURRENT, Generation, current_generation
 from kb.models import Document
+from kb.search.corpus import Corpus
 from kb.search.searcher import Searcher
 from kb.search.themes import Vocabulary, load_themes
 
@@ -29,12 +30,16 @@ class NoIndex(LookupError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One published generation: its documents, its Whoosh index and the searcher over it."""
+    """One published generation: its Whoosh index, what its corpus knows, its searcher."""
 
     generation: Generation
     index: Index
-    documents: dict[str, Document]
+    corpus: Corpus
     searcher: Searcher
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.corpus.documents
 
     @property
     def version(self) -> str:
@@ -91,5 +96,5 @@ class Library:
         if generation is None:
             raise NoIndex(f"no index has been published in {self.index_root}; run `kb ingest`")
         ix = whoosh_index.open_dir(str(generation.whoosh_dir))
-        documents = {d.id: d for d in generation.documents()}
-        return Snapshot(generation, ix, documents, Searcher(ix, documents, self.vocabulary))
+        corpus = Corpus({d.id: d for d in generation.documents()})
+        return Snapshot(generation, ix, corpus, Searcher(ix, corpus, self.vocabulary))

@@ -31,13 +31,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kb.models import Document, Passage, passage_id
-
-INSTRUMENT_KINDS = ("treaty", "declaration")
-COMMENTARY_KINDS = ("explanatory-report",)  # explain one instrument: its articles by number
+from kb.search.names import Names, is_commentary, is_instrument, names_of
 
 _KEYWORD = re.compile(r"(?<!\w)(?:articles?|arts?\.)\s*(?=\d)", re.IGNORECASE)
 # An article number with what may hang on it: "9.1.a", "20.d", "32b", "18(1)".
@@ -61,7 +58,6 @@ _NEXT_ARTICLE = re.compile(
 )
 _OF = re.compile(r"\.?\s*,?\s*of\s+")  # lower case: "Article 3. Of the Parties" is no "of"
 _COMMA = re.compile(r"\s*,?\s*")
-_THE = re.compile(r"the\s+", re.IGNORECASE)
 _SELF = re.compile(
     r"(?:this|the\s+present)\s+(?:convention|covenant|protocol|declaration|treaty|agreement)"
     r"(?![\w+])",
@@ -101,124 +97,6 @@ class Reference:
         return passage_id(self.source_id, self.anchor) if self.anchor else self.source_id
 
 
-def _all_names(documents: dict[str, Document]) -> dict[str, set[str]]:
-    """Every manifest name (squeezed, lower case) and the ids of the sources it names.
-
-    A source's names are its title, its title without a trailing bracket ("... of
-    Personal Data" for "... of Personal Data (ETS No. 108)"), its short title and
-    its aliases.
-    """
-    named: dict[str, set[str]] = {}
-    for document in documents.values():
-        for name in _names_of(document):
-            named.setdefault(name, set()).add(document.id)
-    return named
-
-
-def _names_of(document: Document) -> list[str]:
-    source = document.source
-    bare = re.sub(r"\s*\([^()]*\)\s*$", "", source.title)
-    found = (source.title, bare, source.short_title, *source.aliases)
-    return [n for n in dict.fromkeys(_squeeze(name) for name in found) if n]
-
-
-def parents(documents: dict[str, Document]) -> dict[str, str]:
-    """Protocol id -> id of the instrument it supplements, the one its title names.
-
-    A document whose title says "Protocol" supplements the other document whose
-    longest name occurs in that title ("Additional Protocol to Convention 108 ..."
-    -> ETS 108; "Convention 108+" is not "Convention 108"); an explanatory report
-    explains the one its title names. Only an instrument that is not itself a
-    protocol can be supplemented: the title of the Second Additional Protocol to a
-    convention holds the whole title of the (first) Additional Protocol.
-    """
-    protocols = {d.id for d in documents.values() if _is_protocol(d)}
-    named = {
-        document.id: _names_of(document)
-        for document in documents.values()
-        if document.id not in protocols and _is_instrument(document)
-    }
-    found: dict[str, str] = {}
-    for document in documents.values():
-        title = _squeeze(document.source.title)
-        if document.id not in protocols and not _is_commentary(document):
-            continue
-        best = max(
-            (
-                (len(name), other)
-                for other, names in named.items()
-                if other != document.id
-                for name in names
-                if _holds(title, name)
-            ),
-            default=None,
-            key=lambda found: found[0],
-        )
-        if best is not None:
-            found[document.id] = best[1]
-    return found
-
-
-def _is_protocol(document: Document) -> bool:
-    return _holds(_squeeze(document.source.title), "protocol")
-
-
-def _holds(text: str, name: str) -> bool:
-    """Whether ``name`` occurs in ``text`` as a whole name (not inside a word, nor "108+")."""
-    at = text.find(name)
-    while at >= 0:
-        before = text[at - 1] if at else " "
-        after = text[at + len(name)] if at + len(name) < len(text) else " "
-        if not before.isalnum() and before != "_" and not (after.isalnum() or after in "_+"):
-            return True
-        at = text.find(name, at + 1)
-    return False
-
-
-def _squeeze(name: str) -> str:
-    return " ".join(name.lower().split())
-
-
-def _name_pattern(names: Iterable[str]) -> re.Pattern[str]:
-    """One pattern for the names: whole names only, the longest at each place, any spacing.
-
-    The names are folded into a trie ("convention 108" and "convention 108+" share
-    their path), so the pattern tries each character once instead of each name in
-    turn: four times faster than an alternation of the names, longest first, on the
-    real corpus. "Convention 108" does not match inside "Convention 108+".
-    """
-    trie: dict[str, dict] = {}
-    for name in names:
-        node = trie
-        for char in _squeeze(name):
-            node = node.setdefault(char, {})
-        node[""] = {}
-    initials = "".join(sorted({re.escape(char) for char in trie if char}))
-    return re.compile(rf"(?<!\w)(?=[{initials}]){_trie_pattern(trie)}(?![\w+])", re.IGNORECASE)
-
-
-def _trie_pattern(node: dict[str, dict]) -> str:
-    """The trie below ``node`` as a pattern; an optional tail where a name may end.
-
-    A run of single characters is written out in a loop, so the recursion only goes
-    as deep as the names branch, not as long as they are.
-    """
-    parts = []
-    for char, child in sorted(node.items()):
-        if not char:
-            continue
-        run = [char]
-        while len(child) == 1 and "" not in child:
-            (char, child), *_ = child.items()
-            run.append(char)
-        literal = "".join(r"\s+" if c == " " else re.escape(c) for c in run)
-        parts.append(literal + _trie_pattern(child))
-    if not parts:
-        return ""
-    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
 @dataclass
 class _Item:
     """One "Article(s) ..." of a chain: its numbered spans and its own "of ..." if any."""
@@ -230,11 +108,10 @@ class _Item:
 class References:
     """The cross-references of every passage of a corpus, both ways."""
 
-    def __init__(self, documents: dict[str, Document]) -> None:
+    def __init__(self, documents: dict[str, Document], names: Names | None = None) -> None:
         self.documents = documents
-        self.parents = parents(documents)
-        self._names = _all_names(documents)
-        self._pattern = _name_pattern(self._names) if self._names else None
+        self.names = names if names is not None else Names(documents)
+        self.parents = self.names.parents
         self._anchors = {d.id: {p.anchor for p in d.passages} for d in documents.values()}
         self._of: dict[str, list[Reference]] = {}
         self._citing: dict[str, list[str]] = {}
@@ -369,12 +246,12 @@ class References:
         it explains ("Article 2", "Article 2 of the Convention" in the Explanatory Report)."""
         if scope == _ELSEWHERE:
             return None
-        if _is_commentary(document):
+        if is_commentary(document):
             return self.parents.get(document.id) if scope in (None, _OWN, _PARENT) else scope
         if scope in (None, _OWN, _SAME):
-            return document.id if _is_instrument(document) else None
+            return document.id if is_instrument(document) else None
         if scope == _PARENT:
-            if not _is_instrument(document):
+            if not is_instrument(document):
                 return None
             return self.parents.get(document.id, document.id)
         return scope
@@ -384,7 +261,7 @@ class References:
         protocol = self._protocol_at(document, text, pos)
         if protocol is not None:
             return protocol
-        match = self._name_match(text, pos)
+        match = self.names.match(text, pos)
         return (self._name_target(document, match.group()), match.end()) if match else None
 
     def _protocol_at(
@@ -408,22 +285,11 @@ class References:
 
     def _named_name(self, text: str, pos: int) -> tuple[str | None, int] | None:
         """The source a name at ``pos`` (after an optional "the") stands for, and its end."""
-        match = self._name_match(text, pos)
+        match = self.names.match(text, pos)
         if match is None:
             return None
-        ids = self._names.get(_squeeze(match.group()), set())
+        ids = self.names.named(match.group())
         return (next(iter(ids)) if len(ids) == 1 else None), match.end()
-
-    def _name_match(self, text: str, pos: int) -> re.Match[str] | None:
-        """A manifest name at ``pos``, after an optional "the"."""
-        if self._pattern is None:
-            return None
-        the = _THE.match(text, pos)
-        for at in (pos, the.end()) if the else (pos,):
-            match = self._pattern.match(text, at)
-            if match is not None:
-                return match
-        return None
 
     def _protocol_of(self, base: str | None, ordinal: str | None) -> str | None:
         """The protocol to ``base`` whose names start with "<ordinal> Additional Protocol"."""
@@ -440,13 +306,13 @@ class References:
             child
             for child, parent in self.parents.items()
             if parent == base
-            and any(n.startswith(p) for n in _names_of(self.documents[child]) for p in prefixes)
+            and any(n.startswith(p) for n in names_of(self.documents[child]) for p in prefixes)
         ]
         return matching[0] if len(matching) == 1 else None
 
     def _name_target(self, document: Document, name: str) -> str | None:
         """The source a name stands for, seen from ``document``: itself counts as "same"."""
-        ids = self._names.get(_squeeze(name), set())
+        ids = self.names.named(name)
         if document.id in ids:
             return _SAME
         return next(iter(ids)) if len(ids) == 1 else None
@@ -459,11 +325,10 @@ class References:
         """
         candidates: list[tuple[int, int, str | None]] = []
         lowered = text.lower()  # the patterns below are costly to run where they cannot match
-        if self._pattern is not None:
-            for match in self._pattern.finditer(text):
-                target = self._name_target(document, match.group())
-                end = self._extend(document, text, target, match.end())
-                candidates.append((match.start(), end, None if target == _SAME else target))
+        for match in self.names.finditer(text):
+            target = self._name_target(document, match.group())
+            end = self._extend(document, text, target, match.end())
+            candidates.append((match.start(), end, None if target == _SAME else target))
         for match in _PROTOCOL.finditer(text) if "protocol" in lowered else ():
             protocol = self._protocol_at(document, text, match.start())
             if protocol is not None:
@@ -508,14 +373,6 @@ def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
     """Past what ``pattern`` matches at ``pos``, if anything."""
     match = pattern.match(text, pos)
     return match.end() if match is not None else pos
-
-
-def _is_instrument(document: Document) -> bool:
-    return document.source.kind in INSTRUMENT_KINDS
-
-
-def _is_commentary(document: Document) -> bool:
-    return document.source.kind in COMMENTARY_KINDS
 
 
 def _instrument_prefix(passage: Passage) -> str:

@@ -23,7 +23,7 @@ from whoosh.index import Index
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search import query as q
 from kb.search.caching import LRU, text_bytes
-from kb.search.definitions import Glossary
+from kb.search.corpus import Corpus
 from kb.search.explain import Clues, Explanation, explain
 from kb.search.matching import (
     DOCUMENT_FIELDS,
@@ -37,7 +37,6 @@ from kb.search.matching import (
     read_columns,
 )
 from kb.search.query import ParsedQuery, parse, render
-from kb.search.references import References
 from kb.search.request import FACETS, InvalidRequest, SearchRequest
 from kb.search.snippets import AnalysedText, Link, escape, highlight, snippet
 from kb.search.spelling import Spelling
@@ -128,23 +127,23 @@ class _Reading:
 class Searcher:
     """Searches one published generation of the index."""
 
-    def __init__(
-        self, index: Index, documents: dict[str, Document], vocabulary: Vocabulary
-    ) -> None:
-        self.documents = documents
+    def __init__(self, index: Index, corpus: Corpus, vocabulary: Vocabulary) -> None:
+        self.corpus = corpus
+        self.documents = corpus.documents
         self.vocabulary = vocabulary
         self.whoosh = index.searcher()
-        self.columns = read_columns(self.whoosh, list(documents))
+        self.columns = read_columns(self.whoosh, list(self.documents))
         self.matcher = Matcher(self.whoosh, self.columns, Synonyms(vocabulary.synonym_groups()))
         with self.matcher.whoosh_lock:
             self.spelling = Spelling.of(self.whoosh.reader(), _vocabulary_words(vocabulary))
         self.records = [self._record(id_) for id_ in self.columns.ids]
         self.docnums = {id_: docnum for docnum, id_ in enumerate(self.columns.ids)}
-        self.glossary = Glossary(documents)
         self.synonym_themes = _synonym_themes(vocabulary)
         self.themes_by_phrase = _themes_by_phrase(vocabulary)
-        self.articles = self._articles()
-        self.aliases = self._aliases()
+        self.articles = {
+            number: [self.docnums[i] for i in ids if i in self.docnums]
+            for number, ids in corpus.articles.items()
+        }
         # Bounded so that a worker stays well under 150 MB (see kb/search/caching.py).
         self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(
             ANALYSED_CACHE_BYTES, lambda _, fields: _fields_bytes(fields)
@@ -336,7 +335,7 @@ class Searcher:
             asked = node.text
         else:
             return reading
-        definitions = self.glossary.defining(asked)
+        definitions = self.corpus.glossary.defining(asked)
         docnums = [self.docnums[d.passage_id] for d in definitions if d.passage_id in self.docnums]
         if not docnums:
             return reading
@@ -378,17 +377,13 @@ class Searcher:
         terms = stems(f"article {number}")
         return [Concept(f"Article {number}", (terms,))] if len(terms) == 2 else []
 
-    def _named_only(self, text: str) -> set[str]:
+    def _named_only(self, text: str) -> frozenset[str]:
         """The sources whose name is the whole query ("Budapest Convention")."""
-        match = self.aliases.fullmatch(text)
-        return self.alias_sources[_squeeze(match.group())] if match else set()
+        return self.corpus.names.whole(text)
 
-    def _named_sources(self, text: str) -> set[str]:
+    def _named_sources(self, text: str) -> frozenset[str]:
         """The sources named in the query, the longest name winning."""
-        found: set[str] = set()
-        for match in self.aliases.finditer(text):
-            found |= self.alias_sources[_squeeze(match.group())]
-        return found
+        return self.corpus.names.within(text)
 
     def _boolean(
         self, node: q.Node, concepts: list[Concept | Prefixed], notes: list[str]
@@ -580,7 +575,8 @@ class Searcher:
     def _definition_snippet(self, passage_id: str, reading: _Reading) -> str:
         """The snippet of a definition asked for: its own clause, not the whole article's."""
         term = reading.defined_term or ""
-        clause = next(d.text for d in self.glossary.defining(term) if d.passage_id == passage_id)
+        definitions = self.corpus.glossary.defining(term)
+        clause = next(d.text for d in definitions if d.passage_id == passage_id)
         analysed = AnalysedText.of(clause)
         return snippet(analysed, analysed.positions(reading.marked))
 
@@ -686,48 +682,12 @@ class Searcher:
 
     # Set-up ------------------------------------------------------------------------------
 
-    def passage(self, passage_id: str) -> tuple[Document, Passage]:
-        """The document and passage of an id; KeyError when there is no such passage."""
-        docnum = self.docnums.get(passage_id)
-        passage = self.records[docnum][1] if docnum is not None else None
-        if passage is None:
-            raise KeyError(passage_id)
-        return self.records[docnum][0], passage
-
-    @cached_property
-    def references(self) -> References:
-        """The cross-references between passages, worked out on first use."""
-        return References(self.documents)
-
     def _record(self, record_id: str) -> tuple[Document, Passage | None]:
-        source_id, _, anchor = record_id.partition(".")
-        document = self.documents[source_id]
-        for passage in document.passages:
-            if passage.anchor == anchor:
-                return document, passage
-        return document, None
-
-    def _articles(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for docnum, (_, passage) in enumerate(self.records):
-            if passage is not None and passage.anchor.startswith("art-"):
-                found.setdefault(passage.anchor[4:], []).append(docnum)
-        return found
-
-    def _aliases(self) -> re.Pattern[str]:
-        """One pattern for every name of every source, longest first.
-
-        "Convention 108" must not match inside "Convention 108+", nor "Budapest
-        Convention" inside "Second Additional Protocol to the Budapest Convention".
-        """
-        self.alias_sources: dict[str, set[str]] = {}
-        for document in self.documents.values():
-            source = document.source
-            for name in (source.short_title, *source.aliases):
-                self.alias_sources.setdefault(_squeeze(name), set()).add(source.id)
-        names = sorted(self.alias_sources, key=len, reverse=True)
-        spaced = (r"\s+".join(map(re.escape, name.split())) for name in names)
-        return re.compile(r"(?<!\w)(?:" + "|".join(spaced) + r")(?![\w+])", re.IGNORECASE)
+        """A record's document and passage (None for a document known by its metadata)."""
+        try:
+            return self.corpus.passage(record_id)
+        except KeyError:
+            return self.documents[record_id.partition(".")[0]], None
 
 
 _MarkKey = tuple[int, frozenset[tuple[str, ...]], bool]  # passage, marks it holds, snippets
@@ -818,10 +778,6 @@ def _mark(
 def _vocabulary_words(vocabulary: Vocabulary) -> set[str]:
     """Words of the themes: never "typos", even where the corpus lacks them ("freeze")."""
     return {w for theme in vocabulary.themes.values() for t in theme.terms for w in WORD.findall(t)}
-
-
-def _squeeze(name: str) -> str:
-    return " ".join(name.lower().split())
 
 
 def _plain_words(parsed: ParsedQuery) -> list[str]:

@@ -229,7 +229,7 @@ def passage(passage_id: str) -> Response:
     position = anchors.index(anchor)
     ids = [document.passage_id(p) for p in document.passages]
     here = document.passages[position]
-    searcher = snap.searcher
+    corpus = snap.corpus
     data = {
         **passage_json(document, here),
         "position": position,
@@ -237,26 +237,26 @@ def passage(passage_id: str) -> Response:
         "next": ids[position + 1] if position + 1 < len(ids) else None,
         "document": document_json(document, passages=False),
         "defines": [
-            definition_json(d, document, here) for d in searcher.glossary.made_in(passage_id)
+            definition_json(d, document, here) for d in corpus.glossary.made_in(passage_id)
         ],
         "definitions": [
-            definition_json(d, *searcher.passage(d.passage_id))
-            for d in searcher.glossary.used_in(document, here)
+            definition_json(d, *corpus.passage(d.passage_id))
+            for d in corpus.glossary.used_in(document, here)
         ],
         "references": [
             {"text": r.text, "start": r.start, "end": r.end, "target": r.target}
-            for r in searcher.references.of(passage_id)
+            for r in corpus.references.of(passage_id)
         ],
         "cited_by": [
             {"id": cited, "citation": citation_of(snap, cited)}
-            for cited in searcher.references.citing(passage_id)
+            for cited in corpus.references.citing(passage_id)
         ],
     }
     return conditional(ok(**data), snap)
 
 
 def citation_of(snap: Snapshot, passage_id: str) -> str:
-    document, passage = snap.searcher.passage(passage_id)
+    document, passage = snap.corpus.passage(passage_id)
     return document.citation(passage)
 
 
@@ -304,7 +304,7 @@ def brief_passages(snap: Snapshot, ids: tuple[str, ...]) -> list[tuple[Document,
     found = []
     for passage_id in ids:
         try:
-            found.append(snap.searcher.passage(passage_id))
+            found.append(snap.corpus.passage(passage_id))
         except KeyError:
             raise ApiError(404, "not-found", f"no passage with id {passage_id!r}") from None
     return found

@@ -181,13 +181,11 @@ def definitions_used(
     snap: Snapshot, document: Document, passage: Passage
 ) -> tuple[DefinitionView, ...]:
     """The instrument's own definitions of the terms the passage uses."""
-    return tuple(
-        definition_view(snap, d) for d in snap.searcher.glossary.used_in(document, passage)
-    )
+    return tuple(definition_view(snap, d) for d in snap.corpus.glossary.used_in(document, passage))
 
 
 def definition_view(snap: Snapshot, definition: Definition) -> DefinitionView:
-    document, passage = snap.searcher.passage(definition.passage_id)
+    document, passage = snap.corpus.passage(definition.passage_id)
     return DefinitionView(
         term=definition.term,
         text=definition.text,
@@ -317,7 +315,7 @@ def document_page(document_id: str) -> str:
 def passage_page(passage_id: str) -> str:
     snap = snapshot()
     try:
-        document, passage = snap.searcher.passage(passage_id)
+        document, passage = snap.corpus.passage(passage_id)
     except KeyError:
         abort(404, f"There is no passage with the id “{passage_id}”.")
     q = request.args.get("q", "")
@@ -333,7 +331,7 @@ def passage_page(passage_id: str) -> str:
         source=document.source,
         kind=KIND_LABELS[document.source.kind],
         passage=passage_view(snap, document, passage, highlighter(snap, q)),
-        defines=[definition_view(snap, d) for d in snap.searcher.glossary.made_in(passage_id)],
+        defines=[definition_view(snap, d) for d in snap.corpus.glossary.made_in(passage_id)],
         neighbours=[
             (label, p.label, url_for("pages.passage_page", passage_id=document.passage_id(p)))
             for label, p in neighbours
@@ -374,7 +372,7 @@ def passage_view(
     here: str | None = None,
 ) -> PassageView:
     """A passage as the pages show it; ``here`` is the document whose page shows it."""
-    references = snap.searcher.references
+    references = snap.corpus.references
     passage_id = document.passage_id(passage)
     links = [  # "paragraph 1 of Article 2" inside Article 2 is no link
         (r.start, r.end, reference_url(r, here))
@@ -402,7 +400,7 @@ def reference_url(reference: Reference, here: str | None) -> str:
 
 
 def citing_link(snap: Snapshot, passage_id: str, here: str | None) -> tuple[str, str]:
-    document, passage = snap.searcher.passage(passage_id)
+    document, passage = snap.corpus.passage(passage_id)
     label = passage.label if document.id == here else document.citation(passage)
     return label, passage_url(document.id, passage.anchor, here)
 
@@ -458,7 +456,7 @@ def brief_page() -> str:
     found = []
     for passage_id in asked[:MAX_BRIEF]:
         try:
-            found.append(snap.searcher.passage(passage_id))
+            found.append(snap.corpus.passage(passage_id))
         except KeyError:
             continue  # a pin from an older index: dropped, and said on the page
     mark = highlighter(snap, "")

@@ -16,7 +16,8 @@ import pytest
 from kb.config import Settings
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from kb.search import Library
-from kb.search.references import Reference, References, parents
+from kb.search.names import Names
+from kb.search.references import Reference, References
 from tests.factories import make_source
 
 LANTERN, PROTOCOL, PLUS, HARBOUR, SECOND, PROPOSAL, SHADOW = (
@@ -177,6 +178,10 @@ def _lantern(n: int) -> str:
 
 
 # parents -----------------------------------------------------------------------------------
+
+
+def parents(documents: dict[str, Document]) -> dict[str, str]:
+    return Names(documents).parents
 
 
 def test_parents_are_named_in_protocol_titles(documents: dict[str, Document]) -> None:

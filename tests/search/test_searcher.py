@@ -1160,24 +1160,6 @@ def test_words_of_a_phrase_with_their_synonyms_after_other_words(snapshot: Snaps
     assert result.read_as == '("cross-border" OR "trans-border" OR transborder) OR pilots'
 
 
-# --- one passage by its id ---------------------------------------------------------------------
-
-
-def test_passage_by_id(snapshot: Snapshot) -> None:
-    document, passage = snapshot.searcher.passage(f"{LANTERN}.art-5")
-    assert document.id == LANTERN
-    assert passage.anchor == "art-5"
-    assert passage.label == "Article 5 – Lights beyond the line"
-
-
-@pytest.mark.parametrize(
-    "passage_id", [f"{LANTERN}.art-99", "nowhere.art-1", f"{DECLARATION}.about", ""]
-)
-def test_passage_not_there(snapshot: Snapshot, passage_id: str) -> None:
-    with pytest.raises(KeyError):
-        snapshot.searcher.passage(passage_id)
-
-
 def test_a_replaced_generation_is_let_go_without_waiting_for_the_garbage_collector(
     tmp_path: Path, vocabulary: Vocabulary
 ) -> None:

@@ -243,7 +243,7 @@ def now_utc() -> str:
 
 
 @dataclass
-class _Reading:
+class _ParsedCopy:
     """A document as a body reads, with what reading it noted.
 
     The notes: bytes that were replaced, and what the parser said (a second instrument
@@ -413,7 +413,7 @@ class _Run:
         )
         return copy, body
 
-    def parse(self, source: Source, copy: RawCopy, body: bytes) -> _Reading:
+    def parse(self, source: Source, copy: RawCopy, body: bytes) -> _ParsedCopy:
         """The document a body gives; ParseError for anything short of passages."""
         try:
             extraction = extract.extract_body(body, copy.format)
@@ -444,7 +444,7 @@ class _Run:
         )
         replaced = extraction.replaced_bytes
         notes = [invalid_bytes_note(replaced)] if replaced else []
-        return _Reading(document, [*notes, *parsed.notes])
+        return _ParsedCopy(document, [*notes, *parsed.notes])
 
     def keep_last_good(self, source: Source, cached: RawCopy | None, message: str) -> SourceResult:
         """A failed source: its last good document stays in the index, or its metadata."""
@@ -480,7 +480,7 @@ class _Run:
     def parsed_path(self, source_id: str) -> Path:
         return self.settings.parsed_dir / f"{source_id}.json"
 
-    def load_parsed(self, source: Source, copy: RawCopy) -> _Reading | None:
+    def load_parsed(self, source: Source, copy: RawCopy) -> _ParsedCopy | None:
         """The cached parse of ``copy``, under the manifest's current entry for the source."""
         try:
             data = json.loads(self.parsed_path(copy.source_id).read_text(encoding="utf-8"))
@@ -491,9 +491,9 @@ class _Run:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         document.source = source
-        return _Reading(document, notes)
+        return _ParsedCopy(document, notes)
 
-    def save_parsed(self, copy: RawCopy, reading: _Reading) -> None:
+    def save_parsed(self, copy: RawCopy, reading: _ParsedCopy) -> None:
         path = self.parsed_path(copy.source_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
@@ -504,16 +504,16 @@ class _Run:
         }
         write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
-    def stored_reading(self, source: Source, copy: RawCopy | None) -> _Reading:
+    def stored_reading(self, source: Source, copy: RawCopy | None) -> _ParsedCopy:
         """A source's document as its cached copy gives it (parsed again if the code changed)."""
         if copy is None:
-            return _Reading(metadata_only(source))
+            return _ParsedCopy(metadata_only(source))
         reading = self.load_parsed(source, copy)
         if reading is None:
             try:
                 reading = self.parse(source, copy, copy.read())
             except (ParseError, OSError):
-                return _Reading(metadata_only(source))
+                return _ParsedCopy(metadata_only(source))
             self.save_parsed(copy, reading)
         return reading
 

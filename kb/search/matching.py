@@ -19,7 +19,7 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -472,3 +472,19 @@ def read_columns(searcher: WhooshSearcher, source_order: list[str]) -> Columns:
         lengths=lengths,
         average_length={f: searcher.avg_field_length(f) or 1.0 for f in FIELD_WEIGHTS},
     )
+
+
+def all_of(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """The passages in every mask (all of ``n`` when there is none)."""
+    result = np.ones(n, dtype=bool)
+    for mask in masks:
+        result &= mask
+    return result
+
+
+def any_of(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """The passages in any of the masks (none when there is none)."""
+    result = np.zeros(n, dtype=bool)
+    for mask in masks:
+        result |= mask
+    return result

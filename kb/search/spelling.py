@@ -10,18 +10,23 @@ only by one edit.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from kb.search import query as q
 from kb.search.caching import LRU
-from kb.search.terms import fold
+from kb.search.matching import QueryTimeout
+from kb.search.query import ParsedQuery
+from kb.search.terms import WORD, fold
 
 MIN_LENGTH = 4  # shorter words are too often abbreviations to correct
+MAX_CORRECTED = 3  # unknown words a query may hold and still be taken for a typo
 MAX_LENGTH = 20  # longer "words" are not typos; their automaton costs milliseconds
 SECOND_EDIT_FROM = 6  # letters a word needs before two edits may correct it
 CORRECTIONS_CACHE_BYTES = 1_000_000
@@ -66,6 +71,35 @@ class Spelling:
         found = self._corrections.get_or_make(folded, lambda: self._nearest(folded))
         return found[0] if found else None
 
+    def suggest(self, parsed: ParsedQuery, check_time: Callable[[], None]) -> str | None:
+        """The query with its unknown words corrected, or None.
+
+        A query with more than MAX_CORRECTED words to correct is no typo: nothing is
+        looked up. A suggestion is a courtesy: when the query's time runs out
+        (``check_time`` raises QueryTimeout), there is none.
+        """
+        typed = dict.fromkeys(w for w in _typed_words(parsed) if w not in q.OPERATORS)
+        unknown = [word for word in typed if self.correctable(word)]
+        if len(unknown) > MAX_CORRECTED:
+            return None
+        corrections: dict[str, str] = {}
+        try:
+            for word in unknown:
+                check_time()
+                corrected = self.correct(word)
+                if corrected:
+                    corrections[word] = corrected
+        except QueryTimeout:
+            return None
+        if not corrections:
+            return None
+        pattern = re.compile(
+            r"(?<![\w:])(" + "|".join(map(re.escape, corrections)) + r")(?![\w:*])"
+        )
+        return pattern.sub(
+            lambda m: corrections[m.group(1)], q.clean(parsed.text)[: q.MAX_QUERY_CHARS]
+        )
+
     def _nearest(self, word: str) -> tuple[str, ...]:
         for distance in (1, 2):
             if distance == 2 and len(word) < SECOND_EDIT_FROM:
@@ -87,3 +121,20 @@ class Spelling:
 
 def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _typed_words(parsed: ParsedQuery) -> list[str]:
+    """The words the user typed as words or phrases (not prefixes, filters or operators)."""
+    found: list[str] = []
+    stack = [parsed.node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, q.Word | q.Phrase):
+            found += WORD.findall(node.text)
+        elif isinstance(node, q.Filter | q.Years | q.Prefix | None):
+            continue
+        elif isinstance(node, q.Not):
+            stack.append(node.node)
+        elif isinstance(node, q.All | q.Any):
+            stack.extend(node.nodes)
+    return found

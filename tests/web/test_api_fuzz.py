@@ -35,7 +35,7 @@ headings and texts, and the word "quillwort").
 - The hostile documents: indexed, found, escaped in the API's snippets and shown as text
   on the pages.
 
-Every request the client sends is counted (``TALLY``); the last test of the module asks
+Every request the client sends is counted (fixture ``tally``); the last test of the module asks
 for at least 10,000 requests to the API and 1,000 to the pages, none answered 500 or above
 and none slower than 2 s. Hypothesis is derandomized: the same requests every run.
 
@@ -79,8 +79,8 @@ from kb.web import create_app
 from kb.web.limits import MAX_Q_CHARS, MAX_TARGET_BYTES
 from kb.web.openapi import openapi_document
 from kb.web.params import MAX_BRIEF, MAX_EXPORT
-from tests.factories import HOSTILE, TREATY
-from tests.factories import invented_world as world_settings
+from tests.worlds.mirror import HOSTILE, TREATY
+from tests.worlds.mirror import invented_world as world_settings
 
 SEARCH = "/api/search"
 COMPARE = "/api/compare"
@@ -227,9 +227,6 @@ class Tally:
         )
 
 
-TALLY = Tally()
-
-
 def assert_api_shape(response: TestResponse) -> None:
     """Under /api/: a 2xx in a media type the document lists for it, else the JSON Error."""
     status, path = response.status_code, response.request.path
@@ -286,13 +283,22 @@ def read_file(response: TestResponse) -> Any:
 
 
 class CountingClient(FlaskClient):
-    """Flask's test client, counting and checking every answer in ``TALLY``."""
+    """Flask's test client, counting and checking every answer in its ``tally``."""
+
+    tally: Tally
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         started = time.perf_counter()
         response = super().open(*args, **kwargs)
-        TALLY.record(response, time.perf_counter() - started)
+        self.tally.record(response, time.perf_counter() - started)
         return response
+
+
+def counting_client(app: Flask, tally: Tally, **options: Any) -> CountingClient:
+    """A :class:`CountingClient` of ``app`` that counts into ``tally``."""
+    client = CountingClient(app, app.response_class, **options)
+    client.tally = tally
+    return client
 
 
 # The app ----------------------------------------------------------------------------------
@@ -313,13 +319,19 @@ def app(world: Settings) -> Flask:
 
 
 @pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return CountingClient(app, app.response_class, use_cookies=False)
+def tally() -> Tally:
+    """Every request this module's clients sent, counted; the last test reads it."""
+    return Tally()
+
+
+@pytest.fixture(scope="module")
+def client(app: Flask, tally: Tally) -> FlaskClient:
+    return counting_client(app, tally, use_cookies=False)
 
 
 @pytest.fixture(autouse=True)
-def _tally_by_test(request: pytest.FixtureRequest) -> None:
-    TALLY.test = request.node.originalname
+def _tally_by_test(request: pytest.FixtureRequest, tally: Tally) -> None:
+    tally.test = request.node.originalname
 
 
 @dataclass(frozen=True)
@@ -864,7 +876,12 @@ def test_the_fuzzed_document_is_the_served_one(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(("path", "documented", "operation"), OPERATIONS)
 def test_every_operation_of_the_document_survives_fuzzing(
-    client: FlaskClient, known: Known, path: str, documented: str, operation: dict[str, Any]
+    client: FlaskClient,
+    known: Known,
+    tally: Tally,
+    path: str,
+    documented: str,
+    operation: dict[str, Any],
 ) -> None:
     """Requests made from the operation's parameters get documented, valid answers."""
     in_path = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
@@ -882,11 +899,11 @@ def test_every_operation_of_the_document_survives_fuzzing(
     def answered(drawn: Drawn) -> None:
         response = client.open(drawn.url, method=drawn.method, environ_overrides=drawn.environ)
         status = response.status_code
-        TALLY.outcomes[f"{path} {drawn.method} {drawn.mode}: {status}"] += 1
+        tally.outcomes[f"{path} {drawn.method} {drawn.mode}: {status}"] += 1
         assert status in allowed[drawn.method], (status, response.data[:200])
         if drawn.method != "GET":
             return
-        # a 2xx's media type and well-formedness, an error's shape: checked by TALLY
+        # a 2xx's media type and well-formedness, an error's shape: checked by the tally
         body = response.get_json() if response.mimetype == JSON else read_file(response)
         if status == 200 and response.mimetype == JSON:
             assert not schema_errors(response_validator(path, 200), body)
@@ -1282,7 +1299,7 @@ def test_spelling_is_bounded_by_the_query_limits(
     Spelling every word of a 64 KB query string once cost 12 s of CPU for one request,
     and one word of 999 letters half a second.
     """
-    from kb.search.searcher import MAX_CORRECTED
+    from kb.search.spelling import MAX_CORRECTED
     from kb.search.spelling import MAX_LENGTH, Spelling
 
     looked_up: list[str] = []
@@ -1567,7 +1584,7 @@ def test_a_document_page_whose_q_runs_out_of_time_is_not_a_500(
     assert "<mark>" not in response.get_data(as_text=True)
 
 
-def test_a_document_page_long_after_a_search_is_answered(world: Settings) -> None:
+def test_a_document_page_long_after_a_search_is_answered(world: Settings, tally: Tally) -> None:
     """A search, then, later than its time limit, its result's link: 500 until b35e5e2.
 
     The search's deadline outlived it on its thread and the document page's highlighter
@@ -1576,7 +1593,7 @@ def test_a_document_page_long_after_a_search_is_answered(world: Settings) -> Non
     from kb.search.searcher import TIME_LIMIT as SEARCH_TIME_LIMIT
 
     app = create_app(world, TESTING=True)  # its own caches and deadlines
-    client = CountingClient(app, app.response_class)
+    client = counting_client(app, tally)
     check(client.get(SEARCH, query_string={"q": "harbour"}))
     time.sleep(SEARCH_TIME_LIMIT + 0.1)
     response = client.get(f"/documents/{TREATY}", query_string={"q": "lantern OR signal*"})
@@ -1587,15 +1604,17 @@ def test_a_document_page_long_after_a_search_is_answered(world: Settings) -> Non
 # The count: last in the module -----------------------------------------------------------------
 
 
-def test_at_least_ten_thousand_requests_and_not_one_5xx(request: pytest.FixtureRequest) -> None:
+def test_at_least_ten_thousand_requests_and_not_one_5xx(
+    request: pytest.FixtureRequest, tally: Tally
+) -> None:
     """Every request this module sent, counted by the client: none answered 500 or more."""
-    print(f"\n{TALLY.summary()}\nper test: {dict(TALLY.by_test.most_common())}")
-    print("\n".join(f"{n:6} {outcome}" for outcome, n in sorted(TALLY.outcomes.items())))
-    assert not TALLY.server_errors, TALLY.server_errors[:10]
-    assert TALLY.slowest[0] < TIME_LIMIT, TALLY.slowest
+    print(f"\n{tally.summary()}\nper test: {dict(tally.by_test.most_common())}")
+    print("\n".join(f"{n:6} {outcome}" for outcome, n in sorted(tally.outcomes.items())))
+    assert not tally.server_errors, tally.server_errors[:10]
+    assert tally.slowest[0] < TIME_LIMIT, tally.slowest
     here = Path(__file__).resolve()
     ran = {item.originalname for item in request.session.items if Path(item.path) == here}
     if not {name for name in globals() if name.startswith("test_")} <= ran:
         pytest.skip("only part of the module ran: the floor is for the whole module")
-    assert TALLY.api >= MIN_API_REQUESTS, TALLY.summary()
-    assert TALLY.pages >= MIN_PAGE_REQUESTS, TALLY.summary()
+    assert tally.api >= MIN_API_REQUESTS, tally.summary()
+    assert tally.pages >= MIN_PAGE_REQUESTS, tally.summary()

@@ -1,0 +1,153 @@
+"""Selecting and ordering: the theme, the filters, the facets, the ranking.
+
+After a query is read (:mod:`kb.search.reading`), the passages it selects are narrowed
+by the theme and the filters (kind, source, year, speaker), counted for each facet
+under every filter but its own, and put in order: articles named first, then
+definitions of the term asked for, then passages holding more of the concepts, then
+by score, then in document order (or by year, when asked).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from kb.search.caching import LRU
+from kb.search.matching import (
+    DOCUMENT_FIELDS,
+    PASSAGE_FIELDS,
+    Concept,
+    Match,
+    Matcher,
+    all_of,
+    any_of,
+)
+from kb.search.reading import Reading
+from kb.search.request import FACETS, SearchRequest
+from kb.search.terms import stems
+from kb.search.themes import Theme
+
+THEME_BOOST = 0.5  # a theme's weight beside a query (alone, a theme is the whole score)
+THEME_TITLE_WEIGHT = 0.1  # a theme's phrases in a document's title, for each of its passages
+METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
+MAX_SPEAKER_FACETS = 20
+THEMES_CACHE_BYTES = 4_000_000
+
+
+class Selector:
+    """Selects and orders the passages of one generation; shared by a worker's threads."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.columns = matcher.columns
+        self._themes: LRU[str, Match] = LRU(THEMES_CACHE_BYTES, lambda _, match: match.bytes)
+        self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+    def base(self, reading: Reading, theme: Theme | None) -> tuple[np.ndarray, np.ndarray]:
+        """The passages the query (and theme) select before the facet filters, with scores."""
+        columns = self.columns
+        if reading.match is None:
+            mask, score = columns.alive.copy(), np.zeros(columns.n)
+        else:
+            mask, score = reading.match.mask & columns.alive, reading.match.score
+        for first in (reading.pinned, reading.defined):
+            if first is not None:
+                mask = mask | first
+        if theme is not None:
+            by_theme = self.theme_match(theme)
+            mask = mask & by_theme.mask
+            weight = 1.0 if reading.match is None else THEME_BOOST
+            score = score + weight * by_theme.score
+        return mask, score * np.where(columns.metadata_only, METADATA_ONLY_WEIGHT, 1.0)
+
+    def theme_match(self, theme: Theme) -> Match:
+        def make() -> Match:
+            """A passage is in the theme by its own words or its document's title, and ranks
+            by its own words: the ECHR's title names human rights in every article."""
+            concept = Concept(theme.label, self.theme_phrases(theme))
+            own = self.matcher.concept(concept, combine="sum", fields=PASSAGE_FIELDS)
+            named = self.matcher.concept(concept, combine="sum", fields=DOCUMENT_FIELDS)
+            score = own.score + THEME_TITLE_WEIGHT * named.score
+            return Match(own.mask | named.mask, score)
+
+        return self._themes.get_or_make(theme.id, make)
+
+    def theme_phrases(self, theme: Theme) -> tuple[tuple[str, ...], ...]:
+        """The index terms of each of the theme's phrases, each once."""
+        found = self._theme_phrases.get(theme.id)
+        if found is None:
+            found = tuple(dict.fromkeys(s for s in map(stems, theme.terms) if s))
+            self._theme_phrases[theme.id] = found
+        return found
+
+    def filters(self, request: SearchRequest) -> dict[str, np.ndarray]:
+        matcher, n = self.matcher, self.columns.n
+        filters: dict[str, np.ndarray] = {}
+        if request.kinds:
+            filters["kind"] = any_of((matcher.field_filter("kind", k) for k in request.kinds), n)
+        if request.sources:
+            filters["source"] = any_of(
+                (matcher.field_filter("source", s) for s in request.sources), n
+            )
+        if request.years:
+            filters["year"] = matcher.years(*request.years)
+        if request.speakers:
+            masks = (matcher.field_filter("speaker", s) for s in request.speakers)
+            filters["speaker"] = any_of(masks, n)
+        return filters
+
+    def facets(self, base: np.ndarray, filters: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
+        """Counts per facet value, each under every filter but its own."""
+        columns = self.columns
+        facets: dict[str, dict[str, int]] = {}
+        for facet in FACETS:
+            others = [mask for name, mask in filters.items() if name != facet]
+            mask = base & all_of(others, columns.n)
+            if facet == "kind":
+                facets["kind"] = _named_counts(columns.kind_codes[mask], columns.kind_names)
+            elif facet == "source":
+                facets["source"] = _named_counts(columns.source_codes[mask], columns.source_names)
+            elif facet == "year":
+                counts = np.bincount(columns.year_codes[mask], minlength=len(columns.year_names))
+                facets["year"] = {
+                    str(columns.year_names[i]): int(counts[i])
+                    for i in range(len(counts) - 1, -1, -1)
+                    if counts[i]
+                }
+            elif columns.has_speakers:
+                speakers = Counter(s for d in np.flatnonzero(mask) for s in columns.speakers[d])
+                if speakers:
+                    facets["speaker"] = dict(speakers.most_common(MAX_SPEAKER_FACETS))
+        return facets
+
+    def rank(
+        self, selected: np.ndarray, score: np.ndarray, reading: Reading, sort: str
+    ) -> np.ndarray:
+        """The selected docnums in the requested order."""
+        columns = self.columns
+        chosen = np.flatnonzero(selected)
+        keys = [columns.order[chosen]]  # np.lexsort: the last key sorts first
+        if reading.match is not None or np.any(score[chosen]):
+            keys.append(-score[chosen])
+            if reading.named is not None:
+                keys.append(-reading.named[chosen].astype(np.int8))
+            if reading.coordination is not None:
+                keys.append(-reading.coordination[chosen])
+            if reading.defined is not None:
+                keys.append(-reading.defined[chosen].astype(np.int8))
+            if reading.pinned is not None:  # articles named come first, in document order
+                pinned = reading.pinned[chosen]
+                keys.append(np.where(pinned, columns.order[chosen], 0))
+                keys.append(-pinned.astype(np.int8))
+        if sort == "year_desc":
+            keys.append(-columns.years[chosen])
+        elif sort == "year_asc":
+            keys.append(columns.years[chosen])
+        return chosen[np.lexsort(keys)]
+
+
+def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
+    counts = np.bincount(codes, minlength=len(names))
+    order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
+    return {names[i]: int(counts[i]) for i in order if counts[i]}

@@ -23,6 +23,7 @@ from kb.ingest.pipeline import IngestReport, check_known_ids, ingest, select_sou
 from kb.ingest.publish import IngestLocked
 from kb.ingest.report import render_report, render_sources
 from kb.search.render import render_hits
+from kb.search.request import read_years
 
 EXIT_CONFIG = 2
 
@@ -177,11 +178,10 @@ def search_command(
 def _years(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
-    start, _, end = value.replace("..", "-").partition("-")
-    if not start.strip().isdigit() or (end and not end.strip().isdigit()):
+    found = read_years(value)
+    if found is None:
         raise click.BadParameter(f"year: give 2019 or 2016-2021, not {value!r}")
-    first, last = int(start), int(end or start)
-    return min(first, last), max(first, last)
+    return found
 
 
 @cli.command("serve")

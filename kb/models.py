@@ -22,7 +22,6 @@ KIND_LABELS: dict[str, str] = {
 INSTRUMENT_KINDS = ("treaty", "declaration")
 COMMENTARY_KINDS = ("explanatory-report",)
 FORMATS = ("markdown", "html", "pdf", "text")
-PARSERS = ("treaty", "proposal", "transcript", "declaration", "report")
 
 # Document status: what the knowledge base holds of a source.
 STATUS_TEXT = "text"

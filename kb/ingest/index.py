@@ -44,21 +44,34 @@ def stemming_analyzer(*, whoosh_cache: bool = True) -> Analyzer:
     return folding_analyzer() | StopFilter() | stemmer
 
 
+# The weighted text fields and their weights (BM25F at search time, kb/search/matching.py):
+# the section label weighs most, then the document's title and aliases.
+FIELD_WEIGHTS = {
+    "section": 3.0,
+    "title": 2.0,
+    "aliases": 2.0,
+    "path": 1.0,
+    "text": 1.0,
+    "people": 1.0,
+}
+
+
 def build_schema() -> Schema:
     stemmed = stemming_analyzer()
+    weight = FIELD_WEIGHTS
     return Schema(
         id=ID(stored=True, unique=True),
         source=ID(stored=True, sortable=True),
         kind=ID(stored=True),
         year=NUMERIC(int, stored=True, sortable=True),
         position=NUMERIC(int, stored=True, sortable=True),
-        title=TEXT(analyzer=stemmed, stored=True, field_boost=2.0),
-        aliases=TEXT(analyzer=stemmed, field_boost=2.0),
-        section=TEXT(analyzer=stemmed, stored=True, field_boost=3.0),
-        path=TEXT(analyzer=stemmed, stored=True),
-        text=TEXT(analyzer=stemmed, stored=True),
+        title=TEXT(analyzer=stemmed, stored=True, field_boost=weight["title"]),
+        aliases=TEXT(analyzer=stemmed, field_boost=weight["aliases"]),
+        section=TEXT(analyzer=stemmed, stored=True, field_boost=weight["section"]),
+        path=TEXT(analyzer=stemmed, stored=True, field_boost=weight["path"]),
+        text=TEXT(analyzer=stemmed, stored=True, field_boost=weight["text"]),
         speaker=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        people=TEXT(analyzer=folding_analyzer(), stored=True),
+        people=TEXT(analyzer=folding_analyzer(), stored=True, field_boost=weight["people"]),
         spell=TEXT(analyzer=folding_analyzer()),
         url=STORED(),
         metadata_only=BOOLEAN(stored=True),

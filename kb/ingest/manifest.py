@@ -11,11 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kb.ingest.errors import ConfigError
-from kb.models import FORMATS, KIND_LABELS, PARSERS, Source
+from kb.ingest.parsers import PARSERS
+from kb.models import FORMATS, KIND_LABELS, Source
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 _REQUIRED_TEXT = ("id", "title", "short_title", "url", "fetch_url", "citation")
-_CHOICES = {"kind": tuple(KIND_LABELS), "format": FORMATS, "parser": PARSERS}
+_CHOICES = {"kind": tuple(KIND_LABELS), "format": FORMATS, "parser": tuple(PARSERS)}
 # Checked one by one: the year, and the optional date, aliases and text_note (what the
 # text fetched is when it is not the instrument as signed, such as a consolidated text).
 _CHECKED_APART = ("year", "date", "aliases", "text_note")

@@ -22,21 +22,15 @@ from typing import Any
 
 from kb.config import Settings
 from kb.ingest import (
-    anchors,
-    chunk,
     extract,
     index,
-    parse_declaration,
-    parse_proposal,
-    parse_report,
-    parse_transcript,
-    parse_treaty,
 )
 from kb.ingest.cache import RawCache, RawCopy, remove_temporary_files, write_atomically
 from kb.ingest.errors import ConfigError, ParseError
 from kb.ingest.fetch import Fetcher, FetchError
 from kb.ingest.manifest import load_manifest
 from kb.ingest.mirror import MirrorCopyTooLarge, check_mirror, find_in_mirror, read_mirror_file
+from kb.ingest.parsers import PARSERS, PARSING_MODULES
 from kb.ingest.publish import (
     build_generation,
     clean_generations,
@@ -44,18 +38,7 @@ from kb.ingest.publish import (
     ingest_lock,
     publish,
 )
-from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Parsed, Source
-
-PARSERS: dict[str, Callable[..., Parsed]] = {
-    "treaty": parse_treaty.parse_treaty,
-    "proposal": parse_proposal.parse_proposal,
-    "transcript": parse_transcript.parse_transcript,
-    "declaration": parse_declaration.parse_declaration,
-    "report": parse_report.parse_report,
-}
-# The code whose change makes every cached parse stale.
-_PARSING_MODULES = (extract, chunk, anchors, parse_treaty, parse_proposal, parse_transcript,
-                    parse_declaration, parse_report, index)  # fmt: skip
+from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Source
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "failed"
@@ -190,7 +173,7 @@ def invalid_bytes_note(count: int) -> str:
 def parsing_fingerprint() -> str:
     """A hash of the parsing code: a change to it re-parses every source."""
     digest = hashlib.sha256()
-    for module in _PARSING_MODULES:
+    for module in PARSING_MODULES:
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(str(index.SCHEMA_VERSION).encode())
     return digest.hexdigest()[:16]

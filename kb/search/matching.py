@@ -28,18 +28,10 @@ from whoosh.query import Phrase as WhooshPhrase
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher as WhooshSearcher
 
+from kb.ingest.index import FIELD_WEIGHTS
 from kb.search.caching import LRU, array_bytes, text_bytes
 from kb.search.terms import WORD, fold, stem, stems
 
-# BM25F: the section label weighs most, then the document's title and aliases.
-FIELD_WEIGHTS = {
-    "section": 3.0,
-    "title": 2.0,
-    "aliases": 2.0,
-    "path": 1.0,
-    "text": 1.0,
-    "people": 1.0,
-}
 ALL_FIELDS = tuple(FIELD_WEIGHTS)
 DOCUMENT_FIELDS = ("title", "aliases")  # every passage of a document holds them alike
 PASSAGE_FIELDS = tuple(f for f in FIELD_WEIGHTS if f not in DOCUMENT_FIELDS)

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from kb.search.request import read_years
 from kb.search.terms import WORD
 
 MAX_QUERY_CHARS = 1000
@@ -40,7 +41,6 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_YEARS = re.compile(r"(\d{4})(?:\s*(?:\.\.|-|–|to)\s*(\d{4}))?")  # with fullmatch
 
 
 # The tree ----------------------------------------------------------------------------
@@ -293,12 +293,8 @@ def _field(text: str) -> Node:
     name, _, value = text.partition(":")
     name, value = name.lower(), value.strip('"').strip()
     if name == "year":
-        match = _YEARS.fullmatch(value)
-        if match is None:
-            return Word(text)
-        start = int(match.group(1))
-        end = int(match.group(2) or start)
-        return Years(min(start, end), max(start, end))
+        years = read_years(value)
+        return Word(text) if years is None else Years(*years)
     if not value:
         return Word(name)
     return Filter(name, value.lower())

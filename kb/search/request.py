@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+# A year, or a range of years: 2016..2021, 2016-2021, 2016–2021, 2016 to 2021.
+YEARS = r"(\d{4})(?:\s*(?:\.\.|-|–|to)\s*(\d{4}))?"
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000  # page × per_page: how deep into the results one may page
 DEFAULT_PER_PAGE = 10
@@ -65,3 +68,16 @@ class SearchRequest:
         if self.theme:
             found["theme"] = self.theme
         return found
+
+
+def read_years(text: str) -> tuple[int, int] | None:
+    """The first and last year ``text`` names (a year, or a range in either order), or None
+    when it names none: for the query language, the API's ``year`` and ``kb search``."""
+    match = _YEARS.fullmatch(text.strip())
+    if match is None:
+        return None
+    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+    return min(start, end), max(start, end)
+
+
+_YEARS = re.compile(YEARS)

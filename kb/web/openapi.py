@@ -8,7 +8,7 @@ from kb import __version__
 from kb.models import KIND_LABELS
 from kb.search.compare import MAX_PER_COLUMN, PER_COLUMN
 from kb.search.explain import FIELD_NAMES, HOWS
-from kb.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from kb.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, YEARS
 from kb.web.limits import (
     LIMIT_REQUEST_FIELD_SIZE,
     LIMIT_REQUEST_FIELDS,
@@ -32,7 +32,7 @@ def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) ->
 
 
 STRING = {"type": "string"}
-YEAR_PATTERN = r"^\s*\d{4}(\s*(\.\.|-|–)\s*\d{4})?\s*$"  # as kb.web.api reads it
+YEAR_PATTERN = rf"^\s*{YEARS}\s*$"  # as kb.search.request.read_years reads it
 NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
 STRINGS = {"type": "array", "items": STRING}

@@ -7,14 +7,13 @@ import re
 from werkzeug.datastructures import MultiDict
 
 from kb.search import SearchRequest
-from kb.search.request import DEFAULT_PER_PAGE
+from kb.search.request import DEFAULT_PER_PAGE, read_years
 
 YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's values
 MAX_BRIEF = 50  # passages in a brief
 MAX_EXPORT = 1_000  # hits in an export, all pages together
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
 _INTEGER = re.compile(r"\d{1,9}")  # used with fullmatch: "$" lets "5\n" by
-_YEARS = re.compile(r"(\d{4})(?:\s*(?:\.\.|-|–)\s*(\d{4}))?")
 
 
 class BadParameter(ValueError):
@@ -98,9 +97,8 @@ def integer(params: dict[str, list[str]], name: str, default: int) -> int:
 def years(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
-    match = _YEARS.fullmatch(value.strip())
-    if match is None:
+    found = read_years(value)
+    if found is None:
         message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
         raise BadParameter("invalid-parameter", message)
-    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
-    return min(start, end), max(start, end)
+    return found

@@ -149,7 +149,6 @@ def search_command(
 ) -> None:
     """Search the published index and print ranked hits with their citations."""
     from kb.search import InvalidRequest, Library, NoIndex, QueryTimeout, SearchRequest, search
-    from kb.search.themes import load_themes
     from kb.web.shapes import search_json
 
     settings = Settings.from_env().with_options(data_dir=data_dir)
@@ -162,7 +161,7 @@ def search_command(
             theme=theme,
             per_page=limit,
         )
-        library = Library(settings.index_root, load_themes(settings.themes))
+        library = Library.of(settings)
         result = search(library.snapshot(), wanted)
     except (NoIndex, InvalidRequest, QueryTimeout, ConfigError, click.BadParameter) as error:
         click.echo(f"kb search: {getattr(error, 'message', error)}", err=True)

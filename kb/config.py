@@ -21,13 +21,37 @@ MAX_BODY_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class SearchLimits:
+    """What one search may spend, and what the caches of a generation may hold.
+
+    Every cache is bounded in bytes (``kb/search/caching.py``); with these budgets a
+    worker stays under 150 MB on the mirror corpus under the adversarial review's
+    loads (``bench/hardening.py``). The budgets bind on large corpora only.
+    """
+
+    query_seconds: float = 0.5  # reading, matching and suggesting, per query
+    postings_bytes: int = 16_000_000  # each term's passages and frequencies, per field
+    terms_bytes: int = 16_000_000  # each term's matches over all passages (9 bytes each)
+    phrases_bytes: int = 4_000_000
+    prefixes_bytes: int = 1_000_000
+    themes_bytes: int = 4_000_000
+    analysed_bytes: int = 32_000_000  # passages' words and their index terms, for snippets
+    document_fields_bytes: int = 1_000_000
+    snippets_bytes: int = 6_000_000
+    results_bytes: int = 6_000_000  # whole search results
+    corrections_bytes: int = 1_000_000  # "did you mean"
+    answers_bytes: int = 8_000_000  # the search API's serialised answers
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Where kb reads its manifest and themes and keeps its cache and index."""
+    """Where kb reads its manifest and themes and keeps its cache and index; its limits."""
 
     data_dir: Path = DEFAULT_DATA_DIR
     manifest: Path = DEFAULT_MANIFEST
     themes: Path = DEFAULT_THEMES
     mirror: Path | None = None
+    limits: SearchLimits = SearchLimits()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

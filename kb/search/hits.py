@@ -17,6 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
+from kb.config import SearchLimits
 from kb.models import Document, Passage
 from kb.search.caching import LRU, text_bytes
 from kb.search.corpus import Corpus
@@ -28,10 +29,6 @@ from kb.search.snippets import AnalysedText, Link, escape, highlight, snippet
 from kb.search.terms import stems
 from kb.search.themes import Theme, Vocabulary
 
-# What the caches of one generation may hold, in bytes (see kb/search/caching.py).
-ANALYSED_CACHE_BYTES = 32_000_000  # passages' words and index terms, for snippets
-DOCUMENT_FIELDS_CACHE_BYTES = 1_000_000
-MARKED_CACHE_BYTES = 6_000_000  # snippets
 HIT_BYTES = 400  # a hit's object, its id and score, and its explainer (its snippet apart)
 
 ThemePhrases = Callable[[Theme], tuple[tuple[str, ...], ...]]
@@ -72,6 +69,7 @@ class HitBuilder:
         records: list[tuple[Document, Passage | None]],
         vocabulary: Vocabulary,
         theme_phrases: ThemePhrases,
+        limits: SearchLimits,
     ) -> None:
         self.corpus = corpus
         self.columns = columns
@@ -80,13 +78,13 @@ class HitBuilder:
         self.theme_phrases = theme_phrases
         self.synonym_themes = _synonym_themes(vocabulary)
         self._analysed: LRU[int, dict[str, AnalysedText]] = LRU(
-            ANALYSED_CACHE_BYTES, lambda _, fields: _fields_bytes(fields)
+            limits.analysed_bytes, lambda _, fields: _fields_bytes(fields)
         )
         self._document_fields: LRU[str, dict[str, AnalysedText]] = LRU(
-            DOCUMENT_FIELDS_CACHE_BYTES, lambda _, fields: _fields_bytes(fields)
+            limits.document_fields_bytes, lambda _, fields: _fields_bytes(fields)
         )
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(
-            MARKED_CACHE_BYTES, _marked_bytes
+            limits.snippets_bytes, _marked_bytes
         )
 
     def hit(self, docnum: int, score: float, reading: Reading, request: SearchRequest) -> Hit:

@@ -17,6 +17,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from kb.config import SearchLimits, Settings
 from kb.ingest.publish import CURRENT, Generation, current_generation
 from kb.models import Document
 from kb.search.corpus import Corpus
@@ -53,13 +54,24 @@ class Snapshot:
 class Library:
     """Hands out the current :class:`Snapshot` of the index under ``index_root``."""
 
-    def __init__(self, index_root: Path, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        index_root: Path,
+        vocabulary: Vocabulary | None = None,
+        limits: SearchLimits | None = None,
+    ) -> None:
         self.index_root = index_root
         self._pointer = str(index_root / CURRENT)  # stat'ed on every request: kept ready
-        self.vocabulary = vocabulary or load_themes()
+        self.vocabulary = vocabulary or load_themes(Settings.from_env().themes)
+        self.limits = limits or SearchLimits()
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Library:
+        """The library of ``settings``: their index, their themes, their limits."""
+        return cls(settings.index_root, load_themes(settings.themes), settings.limits)
 
     def snapshot(self) -> Snapshot:
         """The current generation; raises NoIndex before the first publish.
@@ -97,4 +109,5 @@ class Library:
             raise NoIndex(f"no index has been published in {self.index_root}; run `kb ingest`")
         ix = whoosh_index.open_dir(str(generation.whoosh_dir))
         corpus = Corpus({d.id: d for d in generation.documents()})
-        return Snapshot(generation, ix, corpus, Searcher(ix, corpus, self.vocabulary))
+        searcher = Searcher(ix, corpus, self.vocabulary, self.limits)
+        return Snapshot(generation, ix, corpus, searcher)

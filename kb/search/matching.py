@@ -28,6 +28,7 @@ from whoosh.query import Phrase as WhooshPhrase
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher as WhooshSearcher
 
+from kb.config import SearchLimits
 from kb.ingest.index import FIELD_WEIGHTS
 from kb.search.caching import LRU, array_bytes, text_bytes
 from kb.search.terms import WORD, fold, stem, stems
@@ -39,11 +40,6 @@ Fields = tuple[str, ...]
 K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
 PREFIX_CANDIDATES = 500
-# What the caches of one generation may hold, in bytes.
-POSTINGS_CACHE_BYTES = 16_000_000
-TERM_CACHE_BYTES = 16_000_000  # dense per-term matches (9 bytes a passage each)
-PHRASE_CACHE_BYTES = 4_000_000
-PREFIX_CACHE_BYTES = 1_000_000
 
 
 class QueryTimeout(RuntimeError):
@@ -166,7 +162,14 @@ class Synonyms:
 class Matcher:
     """Evaluates query trees against one index; shared by the threads of a worker."""
 
-    def __init__(self, searcher: WhooshSearcher, columns: Columns, synonyms: Synonyms) -> None:
+    def __init__(
+        self,
+        searcher: WhooshSearcher,
+        columns: Columns,
+        synonyms: Synonyms,
+        limits: SearchLimits | None = None,
+    ) -> None:
+        limits = limits or SearchLimits()
         self.searcher = searcher
         self.reader: IndexReader = searcher.reader()
         self.columns = columns
@@ -174,17 +177,17 @@ class Matcher:
         self.n = columns.n
         self.whoosh_lock = threading.Lock()  # Whoosh's readers are not thread-safe
         self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(
-            POSTINGS_CACHE_BYTES, lambda key, found: text_bytes(*key) + array_bytes(*found)
+            limits.postings_bytes, lambda key, found: text_bytes(*key) + array_bytes(*found)
         )
         # dense per-term matches: a few thousand on a small index, fewer on a large one
         self._terms: LRU[tuple[str, Fields], Match] = LRU(
-            TERM_CACHE_BYTES, lambda key, match: text_bytes(key[0]) + match.bytes
+            limits.terms_bytes, lambda key, match: text_bytes(key[0]) + match.bytes
         )
         self._phrases: LRU[tuple[tuple[str, ...], Fields], np.ndarray] = LRU(
-            PHRASE_CACHE_BYTES, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
+            limits.phrases_bytes, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
         )
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(
-            PREFIX_CACHE_BYTES, lambda text, found: text_bytes(text, *found[0])
+            limits.prefixes_bytes, lambda text, found: text_bytes(text, *found[0])
         )
         self._local = threading.local()  # each request thread has its own deadline
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from whoosh.index import Index
 
+from kb.config import SearchLimits
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search.caching import LRU, text_bytes
 from kb.search.corpus import Corpus
@@ -32,9 +33,6 @@ from kb.search.selecting import Selector
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
 from kb.search.themes import Theme, Vocabulary
-
-TIME_LIMIT = 0.5  # seconds per query
-RESULTS_CACHE_BYTES = 6_000_000  # whole search results
 
 __all__ = ["Hit", "QueryTimeout", "SearchResult", "Searcher"]
 
@@ -63,25 +61,29 @@ class SearchResult:
 class Searcher:
     """Searches one published generation of the index."""
 
-    def __init__(self, index: Index, corpus: Corpus, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, index: Index, corpus: Corpus, vocabulary: Vocabulary, limits: SearchLimits
+    ) -> None:
         self.corpus = corpus
+        self.limits = limits
         self.documents = corpus.documents
         self.vocabulary = vocabulary
         self.whoosh = index.searcher()
         self.columns = read_columns(self.whoosh, list(self.documents))
-        self.matcher = Matcher(self.whoosh, self.columns, Synonyms(vocabulary.synonym_groups()))
+        synonyms = Synonyms(vocabulary.synonym_groups())
+        self.matcher = Matcher(self.whoosh, self.columns, synonyms, limits)
         with self.matcher.whoosh_lock:
-            self.spelling = Spelling.of(self.whoosh.reader(), _vocabulary_words(vocabulary))
+            words = _vocabulary_words(vocabulary)
+            self.spelling = Spelling.of(self.whoosh.reader(), words, limits.corrections_bytes)
         docnums = {id_: docnum for docnum, id_ in enumerate(self.columns.ids)}
         records = [self._record(id_) for id_ in self.columns.ids]
         self.reader = Reader(self.matcher, corpus, docnums)
-        self.selector = Selector(self.matcher)
-        self.hits = HitBuilder(
-            corpus, self.columns, records, vocabulary, self.selector.theme_phrases
-        )
+        self.selector = Selector(self.matcher, limits.themes_bytes)
+        theme_phrases = self.selector.theme_phrases
+        self.hits = HitBuilder(corpus, self.columns, records, vocabulary, theme_phrases, limits)
         self.themes_by_phrase = _themes_by_phrase(vocabulary)
         self._results: LRU[SearchRequest, SearchResult] = LRU(
-            RESULTS_CACHE_BYTES, lambda _, result: _result_bytes(result)
+            limits.results_bytes, lambda _, result: _result_bytes(result)
         )
 
     # The search ----------------------------------------------------------------------
@@ -91,7 +93,7 @@ class Searcher:
         self.check(request)
         result = self._results.get(request)
         if result is None:
-            with self.matcher.time_limit(TIME_LIMIT):
+            with self.matcher.time_limit(self.limits.query_seconds):
                 result = self._results.put(request, self._search(request))
         took = round((time.perf_counter() - started) * 1000, 2)
         return replace(result, took_ms=took)
@@ -108,7 +110,7 @@ class Searcher:
         overall = self.search(replace(request, page=1))
         asked = overall.answered or overall.request
         parsed = parse(asked.q)
-        with self.matcher.time_limit(TIME_LIMIT):
+        with self.matcher.time_limit(self.limits.query_seconds):
             columns = tuple(
                 self._answer(replace(asked, sources=group, page=1), parsed) for group in groups
             )
@@ -187,7 +189,7 @@ class Searcher:
         a text and, optionally, links to make in it (see ``snippets.highlight``).
         """
         if marks is None and query.strip():
-            with self.matcher.time_limit(TIME_LIMIT):
+            with self.matcher.time_limit(self.limits.query_seconds):
                 marks = self.reader.read(parse(query)).marked
         return self.hits.marker(marks or frozenset())
 

@@ -32,16 +32,15 @@ THEME_BOOST = 0.5  # a theme's weight beside a query (alone, a theme is the whol
 THEME_TITLE_WEIGHT = 0.1  # a theme's phrases in a document's title, for each of its passages
 METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
 MAX_SPEAKER_FACETS = 20
-THEMES_CACHE_BYTES = 4_000_000
 
 
 class Selector:
     """Selects and orders the passages of one generation; shared by a worker's threads."""
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, themes_bytes: int) -> None:
         self.matcher = matcher
         self.columns = matcher.columns
-        self._themes: LRU[str, Match] = LRU(THEMES_CACHE_BYTES, lambda _, match: match.bytes)
+        self._themes: LRU[str, Match] = LRU(themes_bytes, lambda _, match: match.bytes)
         self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def base(self, reading: Reading, theme: Theme | None) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ from whoosh.automata.lev import levenshtein_automaton
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from kb.config import SearchLimits
 from kb.search import query as q
 from kb.search.caching import LRU
 from kb.search.matching import QueryTimeout
@@ -29,7 +30,6 @@ MIN_LENGTH = 4  # shorter words are too often abbreviations to correct
 MAX_CORRECTED = 3  # unknown words a query may hold and still be taken for a typo
 MAX_LENGTH = 20  # longer "words" are not typos; their automaton costs milliseconds
 SECOND_EDIT_FROM = 6  # letters a word needs before two edits may correct it
-CORRECTIONS_CACHE_BYTES = 1_000_000
 
 
 class Spelling:
@@ -39,20 +39,30 @@ class Spelling:
     (and its cache, which locks itself).
     """
 
-    def __init__(self, frequencies: dict[str, int], also_known: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        frequencies: dict[str, int],
+        also_known: Iterable[str] = (),
+        cache_bytes: int = SearchLimits.corrections_bytes,
+    ) -> None:
         self.frequencies = frequencies
         self.words = sorted(frequencies)
         self.known = frozenset(frequencies) | {fold(w) for w in also_known}
         self._corrections: LRU[str, tuple[str, ...]] = LRU(
-            CORRECTIONS_CACHE_BYTES, lambda word, found: 100 + 2 * len(word)
+            cache_bytes, lambda word, found: 100 + 2 * len(word)
         )
 
     @classmethod
-    def of(cls, reader: IndexReader, also_known: Iterable[str] = ()) -> Spelling:
+    def of(
+        cls,
+        reader: IndexReader,
+        also_known: Iterable[str] = (),
+        cache_bytes: int = SearchLimits.corrections_bytes,
+    ) -> Spelling:
         """The spelling of an index (read once, as the generation is opened)."""
         terms = reader.iter_field("spell")
         frequencies = {_text(term): int(info.weight()) for term, info in terms}
-        return cls(frequencies, also_known)
+        return cls(frequencies, also_known, cache_bytes)
 
     def correctable(self, word: str) -> bool:
         """Whether ``word`` is unknown and shaped like a typo worth looking up."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
 
 from kb.config import Settings
 from kb.search.library import Library
-from kb.search.themes import load_themes
 from kb.web.json import OrjsonProvider
 from kb.web.limits import refuse_unreadable_request
 
@@ -22,8 +20,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.json = OrjsonProvider(app)
     # "//" in a path would be answered by a redirect that bypasses the JSON error handlers
     app.url_map.merge_slashes = False
-    vocabulary = load_themes(settings.themes)
-    app.extensions["kb.library"] = Library(Path(settings.index_root), vocabulary)
+    app.extensions["kb.library"] = Library.of(settings)
 
     from kb.web import api, errors, pages
 

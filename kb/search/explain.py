@@ -26,7 +26,7 @@ FIELD_NAMES = {
     "people": "the document's people",
     "speakers": "the speakers",
 }
-DOCUMENT_FIELDS = ("title", "people")  # shared by every passage of a document
+SHARED_FIELDS = ("title", "people")  # shared by every passage of a document
 HOWS = ("exact", "stemming", "synonym", "prefix", "theme", "definition", "article", "name")
 MAX_WORDS = 4  # matched words named per reason
 
@@ -166,7 +166,7 @@ def _occurrences(
     shared: list[tuple[str, tuple[str, ...], str]] = []
     marks = tuple(marks)
     for name, analysed in fields.items():
-        found = shared if name in DOCUMENT_FIELDS else own
+        found = shared if name in SHARED_FIELDS else own
         where = analysed.where
         for mark in marks:
             if mark[0] in where:

@@ -24,7 +24,7 @@ from kb.search.terms import WORD
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 24
-MAX_DEPTH = 12
+MAX_NESTING = 12
 FIELDS = ("kind", "source", "year", "speaker")
 OPERATORS = {"AND", "OR", "NOT"}
 
@@ -265,8 +265,8 @@ class _Parser:
 
     def group(self) -> Node:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise QuerySyntaxError(f"parentheses are nested more than {MAX_DEPTH} deep")
+        if self.depth > MAX_NESTING:
+            raise QuerySyntaxError(f"parentheses are nested more than {MAX_NESTING} deep")
         if self.peek() is None or self.peek()[0] == "close":  # type: ignore[index]
             raise QuerySyntaxError("a parenthesis is empty or not closed")
         node = self.or_()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.search.query import (
-    MAX_DEPTH,
+    MAX_NESTING,
     MAX_QUERY_CHARS,
     MAX_TERMS,
     All,
@@ -264,18 +264,18 @@ def test_fallback_keeps_words_of_fields_and_drops_operators() -> None:
 
 
 def test_nesting_up_to_the_limit_is_read() -> None:
-    text = "(" * MAX_DEPTH + "a OR b" + ")" * MAX_DEPTH
+    text = "(" * MAX_NESTING + "a OR b" + ")" * MAX_NESTING
     parsed = parse(text)
     assert parsed.node == Any((Word("a"), Word("b")))
     assert parsed.notes == ()
 
 
 def test_nesting_beyond_the_limit_falls_back() -> None:
-    text = "(" * (MAX_DEPTH + 1) + "a OR b" + ")" * (MAX_DEPTH + 1)
+    text = "(" * (MAX_NESTING + 1) + "a OR b" + ")" * (MAX_NESTING + 1)
     parsed = parse(text)
     assert parsed.node == words("a", "b")
     assert parsed.notes == (
-        f"parentheses are nested more than {MAX_DEPTH} deep; the query was read as plain words",
+        f"parentheses are nested more than {MAX_NESTING} deep; the query was read as plain words",
     )
 
 
@@ -412,7 +412,7 @@ def test_parse_never_raises(text: str) -> None:
     assert isinstance(shown, str)
     assert parsed.text == text
     assert leaves(parsed.node) <= MAX_TERMS
-    assert depth(parsed.node) <= MAX_DEPTH + 1
+    assert depth(parsed.node) <= MAX_NESTING + 1
     if any(FALLBACK in note for note in parsed.notes):
         assert parsed.plain
     # what is shown can itself be read
@@ -462,7 +462,7 @@ def _extend(inner: st.SearchStrategy) -> st.SearchStrategy:
 
 
 VALID = st.recursive(_ATOM, _extend, max_leaves=MAX_TERMS).filter(
-    lambda e: e[1] <= MAX_TERMS and e[2] <= MAX_DEPTH and len(e[0]) <= MAX_QUERY_CHARS
+    lambda e: e[1] <= MAX_TERMS and e[2] <= MAX_NESTING and len(e[0]) <= MAX_QUERY_CHARS
 )
 
 
@@ -477,7 +477,7 @@ def test_valid_queries_are_read_without_falling_back(query: tuple[str, int, int]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(VALID.filter(lambda e: e[2] <= MAX_DEPTH // 3))
+@given(VALID.filter(lambda e: e[2] <= MAX_NESTING // 3))
 def test_rendering_a_valid_query_reads_back_the_same(query: tuple[str, int, int]) -> None:
     parsed = parse(query[0])
     again = parse(render(parsed.node))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_ROOT / "corpus" / "sources.toml"
@@ -66,7 +67,7 @@ class Settings:
 
     def with_options(self, **options: object) -> Settings:
         """These settings with the options that were given (``None`` means not given)."""
-        given = {name: value for name, value in options.items() if value is not None}
+        given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
         return replace(self, **given)
 
     @property

@@ -87,8 +87,8 @@ def _source(entry: Any, number: int, path: Path, bases: dict[str, str]) -> Sourc
     if unknown:
         raise fail(sorted(unknown)[0], "unknown field")
     texts = {field: entry[field] for field in _REQUIRED_TEXT}
-    choices = {field: entry[field] for field in _CHOICES}
-    return Source(**texts, **choices, **_checked_apart(entry, fail))
+    chosen = {field: entry[field] for field in _CHOICES}
+    return Source(**texts, **chosen, **_checked_apart(entry, fail))
 
 
 def _checked_apart(

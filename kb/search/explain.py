@@ -135,11 +135,11 @@ def concept_reasons(
             how = "synonym"
         else:
             how = "exact" if _folded(word) == typed_words else "stemming"
-        matched, where = found.setdefault(how, ([], []))
-        if word not in matched:
-            matched.append(word)
-        if name not in where:
-            where.append(name)
+        words, places = found.setdefault(how, ([], []))
+        if word not in words:
+            words.append(word)
+        if name not in places:
+            places.append(name)
     theme = synonym_themes.get(concept.alternatives[0]) if concept.alternatives else None
     return tuple(
         Reason(

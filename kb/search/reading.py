@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -65,13 +66,16 @@ class Reader:
     def read(self, parsed: ParsedQuery) -> Reading:
         if parsed.node is None:
             return Reading(None, "", "browse", parsed.notes)
-        reading = self._read_plain(parsed) if parsed.plain else self._read_boolean(parsed)
+        if parsed.plain:
+            reading = self._read_plain(parsed)
+        else:
+            reading = self._read_boolean(parsed.node, parsed.notes)
         return self._with_definitions(reading, parsed)
 
-    def _read_boolean(self, parsed: ParsedQuery) -> Reading:
+    def _read_boolean(self, node: q.Node, parsed_notes: tuple[str, ...]) -> Reading:
         concepts: list[Concept | Prefixed] = []
-        notes = list(parsed.notes)
-        match, shown = self._boolean(parsed.node, concepts, notes)
+        notes = list(parsed_notes)
+        match, shown = self._boolean(node, concepts, notes)
         if match is None:
             notes.append("the query has nothing to search for (only very common words or symbols)")
             match = self.matcher.nothing()
@@ -91,7 +95,8 @@ class Reader:
         concepts = self.matcher.synonyms.concepts(typed)
         if pinned is not None and not concepts:
             concepts = self._article_phrase(text)
-        found = {"pinned": pinned, "articles": articles, "named": self._named_mask(text)}
+        found: dict[str, Any] = {"pinned": pinned, "articles": articles}
+        found["named"] = self._named_mask(text)
         if not concepts:
             if pinned is None:
                 notes.append("the query has only very common words; nothing was searched")
@@ -230,8 +235,8 @@ class Reader:
     def _compound(
         self, node: q.All | q.Any, concepts: list[Concept | Prefixed], notes: list[str]
     ) -> tuple[Match | None, str]:
-        parts = [self._boolean(n, concepts, notes) for n in node.nodes]
-        parts = [(m, s) for m, s in parts if m is not None]
+        read = [self._boolean(n, concepts, notes) for n in node.nodes]
+        parts = [(m, s) for m, s in read if m is not None]
         if not parts:
             return None, ""
         result = parts[0][0]

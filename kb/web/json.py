@@ -29,4 +29,4 @@ class OrjsonProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         data = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(orjson.dumps(data), mimetype="application/json")
+        return Response(orjson.dumps(data), mimetype="application/json")

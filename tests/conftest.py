@@ -10,10 +10,7 @@ from flask.testing import FlaskClient
 from kb.config import DEFAULT_MANIFEST, Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-MIRROR = ROOT.parent / "shared" / "corpus"
+from tests.worlds import FIXTURES, MIRROR
 
 
 @pytest.fixture

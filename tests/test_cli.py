@@ -15,15 +15,17 @@ from kb.config import DEFAULT_MANIFEST
 from kb.ingest.publish import ingest_lock
 from kb.models import STATUS_TEXT
 from kb.search.library import Library
-from tests.factories import DECLARATION, PROPOSAL, TREATY, invented_world
-from tests.ingest.conftest import (
+from tests.worlds.mirror import (
     CUT_SHORT_PASSAGES,
+    DECLARATION,
+    IDS,
     LONG_TREATY_MD,
     LONG_TREATY_PASSAGES,
+    PROPOSAL,
+    TREATY,
+    invented_world,
     with_stray_heading,
 )
-
-IDS = (TREATY, PROPOSAL, DECLARATION)
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +36,7 @@ def _no_kb_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Path]:
-    """The invented world of tests/ingest/conftest.py: a treaty, a proposal, a declaration."""
+    """The invented world of tests/worlds/mirror.py: a treaty, a proposal, a declaration."""
     settings = invented_world(tmp_path)
     return {"mirror": settings.mirror, "manifest": settings.manifest, "data": settings.data_dir}
 

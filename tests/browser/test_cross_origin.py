@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.conftest import serving_wsgi
-from tests.factories import TREATY
+from tests.browser.serving import serving_wsgi
+from tests.worlds.mirror import TREATY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

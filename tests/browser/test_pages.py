@@ -17,13 +17,20 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.conftest import (
+from tests.browser.checks import expect_nothing_ran, expect_passage_at_anchor, location_hash
+from tests.worlds.mirror import (
+    ARTICLE_3,
+    ARTICLE_4,
+    DECLARATION,
+    HOSTILE,
+    HOSTILE_CITATION,
+    HOSTILE_IMG_TEXT,
+    HOSTILE_SHORT_TITLE,
+    HOSTILE_TITLE,
     HOSTILE_WORD,
-    expect_nothing_ran,
-    expect_passage_at_anchor,
-    location_hash,
+    TREATY,
+    TREATY_TITLE,
 )
-from tests.factories import DECLARATION, HOSTILE, TREATY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -36,20 +43,10 @@ expect = pytest.importorskip(
 
 Shot = Callable[["Page", str], Path]
 
-TREATY_TITLE = "Convention on Lantern Signals between Harbours"
 # "safeguards" and its synonyms (corpus/themes.toml): "conditions and safeguards" is
 # marked where it stands whole, as in Article 4's heading
 SAFEGUARD_WORDS = {"safeguard", "safeguards", "conditions"}
-ARTICLE_3 = "Article 3 – Requests for signal logs"
-ARTICLE_4 = "Article 4 – Conditions and safeguards"
 PAYLOAD = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=1">'
-# What the hostile source's manifest entry and texts carry (tests/fixtures/hostile-*).
-HOSTILE_TITLE = (
-    "Convention on Quillwort Meadows & Marsh Wardens <script>window.__pwned = 1</script>"
-)
-HOSTILE_SHORT_TITLE = 'Quillwort <img src=x onerror="window.__pwned=1"> Convention'
-HOSTILE_CITATION = 'Quillwort Convention "><svg onload=window.__pwned=1> &amp; <b>Wardens</b>'
-HOSTILE_IMG_TEXT = '<img src=x onerror="window.__pwned=1">'
 
 MOBILE = {"width": 375, "height": 800}
 # The pages of the world without hostile texts, one of each kind.

@@ -23,15 +23,24 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.conftest import (
+from tests.browser.checks import expect_nothing_ran, expect_passage_at_anchor, location_hash
+from tests.worlds.mirror import (
+    ARTICLE_3,
+    ARTICLE_4,
+    HOSTILE,
+    HOSTILE_CITATION,
+    HOSTILE_IMG_TEXT,
+    HOSTILE_SHORT_TITLE,
     HOSTILE_WORD,
+    PROPOSAL,
+    PROPOSAL_CITATION,
+    PROPOSAL_URL,
     PROTOCOL,
     PROTOCOL_CITATION,
-    expect_nothing_ran,
-    expect_passage_at_anchor,
-    location_hash,
+    TREATY,
+    TREATY_TITLE,
+    TREATY_URL,
 )
-from tests.factories import HOSTILE, PROPOSAL, TREATY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -44,21 +53,12 @@ expect = pytest.importorskip(
 
 Shot = Callable[["Page", str], Path]
 
-TREATY_TITLE = "Convention on Lantern Signals between Harbours"
-TREATY_URL = "https://treaties.example.org/lantern-signals"
-PROPOSAL_CITATION = "IGF 2024 WS #321, Lighthouses in the fog"
-PROPOSAL_URL = "https://igf.example.org/ws-321-lighthouses-in-the-fog"
 ARTICLE_2 = "Article 2 – Use of terms"
-ARTICLE_3 = "Article 3 – Requests for signal logs"
-ARTICLE_4 = "Article 4 – Conditions and safeguards"
 PROTOCOL_ARTICLE_2 = "Article 2 – Requests for fog horn logs"
 # The definition of "signal log" in the invented treaty's Article 2 (tests/fixtures).
 SIGNAL_LOG_MEANS = "means the written record of such signals kept by a harbour keeper"
 
 # What the hostile source carries (tests/fixtures/hostile-*), shown as text.
-HOSTILE_SHORT_TITLE = 'Quillwort <img src=x onerror="window.__pwned=1"> Convention'
-HOSTILE_CITATION = 'Quillwort Convention "><svg onload=window.__pwned=1> &amp; <b>Wardens</b>'
-HOSTILE_IMG_TEXT = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_ARTICLE_1 = f"Article 1 – Purpose {HOSTILE_IMG_TEXT}"
 PAYLOAD = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=1">'
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import HOSTILE_WORD, WORLD_DOCUMENTS, WORLD_PASSAGES
-from tests.factories import HOSTILE
+from tests.worlds.mirror import HOSTILE, HOSTILE_WORD, WORLD_DOCUMENTS, WORLD_PASSAGES
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

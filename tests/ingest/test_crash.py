@@ -21,23 +21,21 @@ import pytest
 from kb.ingest.cache import RawCache
 from kb.ingest.publish import CURRENT
 from kb.search import Library, SearchRequest, search
-from tests.conftest import ROOT
-from tests.ingest.conftest import (
+from tests.ingest.servers import Answer, FaultServer, serve_from
+from tests.ingest.test_publish import G1_PASSAGES, assert_serves, leftovers, run_and_kill
+from tests.test_cli import kb, rows
+from tests.worlds import ROOT
+from tests.worlds.mirror import (
     PROPOSAL,
     TREATY,
     TREATY_MD,
     TREATY_PASSAGES,
-    Answer,
-    FaultServer,
     NetWorld,
     World,
     raw_files,
-    serve_from,
     served_passages,
     with_extra_article,
 )
-from tests.ingest.test_publish import G1_PASSAGES, assert_serves, leftovers, run_and_kill
-from tests.test_cli import kb, rows
 
 _KB = "import sys; from kb.cli import main; sys.argv[0] = 'kb'; main()"
 _PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")

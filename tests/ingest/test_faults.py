@@ -18,21 +18,19 @@ from kb.ingest import pipeline
 from kb.ingest.cache import RawCache
 from kb.ingest.fetch import Fetcher
 from kb.ingest.pipeline import read_last_statuses
-from tests.ingest.conftest import (
-    OMIT,
+from tests.ingest.servers import OMIT, Answer, FaultServer, serve_from
+from tests.test_cli import kb, rows
+from tests.worlds.mirror import (
+    DECLARATION,
     PROPOSAL,
     TREATY,
     TREATY_MD,
     TREATY_PASSAGES,
-    Answer,
-    FaultServer,
     NetWorld,
     raw_files,
-    serve_from,
     served_passages,
     with_extra_article,
 )
-from tests.test_cli import kb, rows
 
 CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS, MAX_BYTES = 0.3, 0.4, 3, 64 * 1024
 MARKDOWN = "text/markdown; charset=utf-8"
@@ -295,7 +293,6 @@ def test_an_html_error_page_for_an_html_source_is_refused_by_its_parser(
 
 # --- an HTML error page that a lenient parser takes for the source ----------------------
 
-DECLARATION_ID = "pipeline-declaration"
 DECLARATION_HTML = b"""<!DOCTYPE html><html><head>
 <title>Declaration on Tidewater Beacon Registers</title></head><body>
 <h1>Declaration on Tidewater Beacon Registers</h1>
@@ -315,10 +312,10 @@ SITE_ERROR_PAGE = b"""<!DOCTYPE html><html><head><title>Page not found | Tidewat
 def test_an_html_error_page_for_an_html_declaration_keeps_the_last_good_copy(
     net_world: NetWorld, fault_server: FaultServer, sleeps: list[float]
 ) -> None:
-    path = f"/{DECLARATION_ID}.html"
+    path = f"/{DECLARATION}.html"
     fault_server.script(path, Answer(body=DECLARATION_HTML, content_type="text/html"))
     entry = (
-        f'\n[[source]]\nid = "{DECLARATION_ID}"\n'
+        f'\n[[source]]\nid = "{DECLARATION}"\n'
         'title = "Declaration on Tidewater Beacon Registers"\n'
         'short_title = "Tidewater Declaration"\n'
         'kind = "declaration"\nyear = 2020\n'
@@ -332,13 +329,13 @@ def test_an_html_error_page_for_an_html_declaration_keeps_the_last_good_copy(
     first = ingest(net_world)
     assert first.exit_code == 0, first.output
     served = served_passages(net_world.index_root)
-    assert served[DECLARATION_ID] == [
-        f"{DECLARATION_ID}.{anchor}"
+    assert served[DECLARATION] == [
+        f"{DECLARATION}.{anchor}"
         for anchor in ("preamble", "i-legal-basis", "ii-legitimate-aims", "iii-transparency")
     ]
     declaration = Prepared(
-        net_world, fault_server, DECLARATION_ID, path,
-        raw_files(net_world.settings, DECLARATION_ID), served,
+        net_world, fault_server, DECLARATION, path,
+        raw_files(net_world.settings, DECLARATION), served,
     )  # fmt: skip
     fault_server.script(path, Answer(body=SITE_ERROR_PAGE, content_type="text/html"))
 

@@ -11,11 +11,11 @@ from whoosh.qparser import QueryParser
 
 from kb.ingest.index import METADATA_ANCHOR, stemming_analyzer, write_index
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
-from tests import factories
+from tests import worlds
 
 
 def make_source(source_id: str = "test-treaty", **overrides: object) -> Source:
-    return factories.make_source(
+    return worlds.make_source(
         source_id,
         **{"url": "https://example.org/treaty?id=999", "aliases": ("Lighthouse Convention",)}
         | overrides,

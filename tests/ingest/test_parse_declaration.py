@@ -11,7 +11,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_declaration import parse_declaration
 from kb.models import Block, Passage, Source
-from tests import factories
+from tests import worlds
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 
@@ -33,7 +33,7 @@ SECTIONS = {
 
 
 def make_source() -> Source:
-    return factories.make_source("imaginary-declaration-2020", kind="declaration", year=2020)
+    return worlds.make_source("imaginary-declaration-2020", kind="declaration", year=2020)
 
 
 def heading_blocks(level: int = 2) -> list[Block]:

@@ -12,7 +12,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_proposal import normalise_workshop, parse_proposal
 from kb.models import Block, Parsed, Person, Source
-from tests import factories
+from tests import worlds
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 SAMPLE_PEOPLE = [
@@ -49,7 +49,7 @@ SAMPLE_PEOPLE = [
 
 
 def make_source(source_id: str = "igf-2024-ws321", year: int = 2024) -> Source:
-    return factories.make_source(
+    return worlds.make_source(
         source_id, kind="igf-proposal", year=year, title="IGF workshop proposal"
     )
 

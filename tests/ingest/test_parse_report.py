@@ -10,7 +10,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_report import parse_report
 from kb.models import STATUS_TEXT, Block, Document, Passage, Source
-from tests import factories
+from tests import worlds
 from tests.pdfgen import SAMPLE_REPORT_TITLE, sample_report_pdf
 
 CHAPTER_II = "Chapter II – Measures to be taken at home"
@@ -19,7 +19,7 @@ TITLE_1 = "Title 1 – Wrongs against lanterns"
 
 
 def report_source(fmt: str = "pdf") -> Source:
-    return factories.make_source(
+    return worlds.make_source(
         "imaginary-er",
         kind="explanatory-report",
         format=fmt,

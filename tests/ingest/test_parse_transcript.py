@@ -12,7 +12,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_transcript import display_name, parse_transcript
 from kb.models import Block, Parsed, Source
-from tests import factories
+from tests import worlds
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 LABEL = re.compile(r"^Turns? \d+(?:–\d+)?(?: \(part \d+ of \d+\))?: .+$")
@@ -26,7 +26,7 @@ SPEAKERS = [
 
 
 def make_source() -> Source:
-    return factories.make_source("igf-2030-ws404", kind="igf-transcript", year=2030)
+    return worlds.make_source("igf-2030-ws404", kind="igf-transcript", year=2030)
 
 
 def paragraphs(text: str) -> list[Block]:

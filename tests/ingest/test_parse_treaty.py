@@ -15,7 +15,7 @@ from kb.ingest.errors import ParseError
 from kb.ingest.extract import extract
 from kb.ingest.parse_treaty import NO_TEXT_NOTE, looks_dutch, parse_treaty
 from kb.models import Block, Document, Parsed, Passage, Source
-from tests import factories
+from tests import worlds
 from tests.pdfgen import sample_treaty_pdf
 
 ANCHOR = re.compile(r"[a-z0-9-]+")
@@ -55,7 +55,7 @@ MIRROR_TITLES = {
 
 
 def make_source(source_id: str = "imaginary-1999", fmt: str = "markdown", **fields) -> Source:
-    return factories.make_source(source_id, format=fmt, **fields)
+    return worlds.make_source(source_id, format=fmt, **fields)
 
 
 def parse_file(path: Path, fmt: str, **fields: object) -> Parsed:

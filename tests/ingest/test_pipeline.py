@@ -1,4 +1,4 @@
-"""The ingest run on a small invented world (tests/ingest/conftest.py), mirror and network."""
+"""The ingest run on a small invented world (tests/worlds/mirror.py), mirror and network."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from kb.ingest.pipeline import (
 )
 from kb.ingest.publish import CURRENT, IngestLocked, current_generation, ingest_lock
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
-from tests.factories import make_source
-from tests.ingest.conftest import (
+from tests.worlds import make_source
+from tests.worlds.mirror import (
     CUT_SHORT_PASSAGES,
     DECLARATION,
     DUTCH_PART,

@@ -26,14 +26,14 @@ from kb.ingest.publish import (
 )
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
 from kb.search.library import Library
-from tests import factories
-from tests.ingest.conftest import DECLARATION, PROPOSAL, PROPOSAL_PASSAGES, TREATY, TREATY_PASSAGES
+from tests import worlds
+from tests.worlds.mirror import DECLARATION, PROPOSAL, PROPOSAL_PASSAGES, TREATY, TREATY_PASSAGES
 
 G1_PASSAGES = TREATY_PASSAGES + PROPOSAL_PASSAGES
 
 
 def source(source_id: str = "demo-a", **changes: object) -> Source:
-    return factories.make_source(source_id, **changes)
+    return worlds.make_source(source_id, **changes)
 
 
 def documents() -> list[Document]:

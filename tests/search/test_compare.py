@@ -7,7 +7,7 @@ import pytest
 from kb.search import InvalidRequest, Library, SearchRequest, Snapshot, search
 from kb.search.compare import IGF_COLUMN, MAX_PER_COLUMN, PER_COLUMN, Column, Comparison, compare
 from kb.search.themes import Vocabulary
-from tests.search.conftest import (
+from tests.worlds.published import (
     DECLARATION,
     HARBOUR,
     LANTERN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.search import Snapshot
-from tests.search.conftest import DECLARATION, HARBOUR, LANTERN
+from tests.worlds.published import DECLARATION, HARBOUR, LANTERN
 
 
 def test_passage_by_id(snapshot: Snapshot) -> None:

@@ -17,7 +17,7 @@ from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import Library
 from kb.search.definitions import Definition, Glossary, definitions_in
 from kb.search.terms import stems
-from tests.factories import make_source
+from tests.worlds import make_source
 
 LANTERN, PROTOCOL, BUOYS, PROPOSAL = (
     "lantern-convention",

@@ -22,8 +22,8 @@ from kb.search.request import MAX_PER_PAGE
 from kb.search.snippets import AnalysedText
 from kb.search.terms import stems
 from kb.search.themes import Vocabulary
-from tests.factories import make_source
-from tests.search.conftest import (
+from tests.worlds import make_source
+from tests.worlds.published import (
     CHARTER,
     DECLARATION,
     HARBOUR,

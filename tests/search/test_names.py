@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kb.models import STATUS_TEXT, Document
 from kb.search.names import Names, holds, names_of, squeeze
-from tests.factories import make_source
+from tests.worlds import make_source
 
 BELLS, BELLS_PLUS, BELLS_PROTOCOL, REPORT = "bells", "bells-plus", "bells-protocol", "bells-report"
 

@@ -18,7 +18,7 @@ from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from kb.search import Library
 from kb.search.names import Names
 from kb.search.references import Reference, References
-from tests.factories import make_source
+from tests.worlds import make_source
 
 LANTERN, PROTOCOL, PLUS, HARBOUR, SECOND, PROPOSAL, SHADOW = (
     "lantern-convention",

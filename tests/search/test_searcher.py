@@ -16,7 +16,6 @@ from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import (
     InvalidRequest,
     Library,
-    NoIndex,
     QueryTimeout,
     SearchRequest,
     SearchResult,
@@ -27,8 +26,8 @@ from kb.search.matching import MAX_PREFIX_TERMS
 from kb.search.query import MAX_QUERY_CHARS, MAX_TERMS
 from kb.search.request import MAX_DEPTH, MAX_PER_PAGE
 from kb.search.themes import Vocabulary, load_themes
-from tests.factories import make_source
-from tests.search.conftest import (
+from tests.worlds import make_source
+from tests.worlds.published import (
     CHARTER,
     DECLARATION,
     HARBOUR,
@@ -39,8 +38,6 @@ from tests.search.conftest import (
     SOURCE_IDS,
     TRANSCRIPT,
     YEARS,
-    harbour_treaty,
-    lantern_convention,
     make_documents,
     passage_ids,
     write_generation,
@@ -904,53 +901,6 @@ def test_took_ms_is_measured_per_call(snapshot: Snapshot) -> None:
     result = run(snapshot, "keepers")
     assert result.took_ms >= 0
     assert run(snapshot, "keepers").hits == result.hits
-
-
-# --- generations ---------------------------------------------------------------------------------
-
-
-def test_no_index_before_the_first_publish(tmp_path: Path, vocabulary: Vocabulary) -> None:
-    with pytest.raises(NoIndex):
-        Library(tmp_path, vocabulary).snapshot()
-
-
-def test_new_generation_is_picked_up_while_the_old_snapshot_still_answers(
-    tmp_path: Path, vocabulary: Vocabulary
-) -> None:
-    write_generation(tmp_path, [lantern_convention()], key=1)
-    library = Library(tmp_path, vocabulary)
-    old = library.snapshot()
-    assert library.snapshot() is old  # nothing changed: the same snapshot
-    assert run(old, "pennants").total == 0
-    assert set(old.documents) == {LANTERN}
-
-    write_generation(tmp_path, [lantern_convention(), harbour_treaty()], key=2)
-    new = library.snapshot()
-    assert new is not old
-    assert new.version != old.version
-    assert set(new.documents) == {LANTERN, HARBOUR}
-    assert ids(run(new, "pennants")) == [f"{HARBOUR}.art-2"]
-    assert run(new, "lantern").total > run(old, "lantern").total
-
-    # the old snapshot keeps answering, new queries too, from its own generation
-    assert run(old, "pennants").total == 0
-    assert run(old, "wick OR keepers").total > 0
-    with pytest.raises(InvalidRequest):
-        run(old, sources=(HARBOUR,))
-    assert library.snapshot() is new
-
-
-def test_an_open_snapshot_keeps_serving_when_the_pointer_cannot_be_read(
-    tmp_path: Path, vocabulary: Vocabulary
-) -> None:
-    write_generation(tmp_path, [lantern_convention()], key=1)
-    library = Library(tmp_path, vocabulary)
-    opened = library.snapshot()
-    (tmp_path / "CURRENT").unlink()
-    assert library.snapshot() is opened
-    assert run(library.snapshot(), "lantern").total > 0
-    with pytest.raises(NoIndex):
-        Library(tmp_path, vocabulary).snapshot()  # a new reader has nothing to serve
 
 
 def test_the_fixture_corpus(documents: dict[str, Document]) -> None:

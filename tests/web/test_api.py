@@ -20,8 +20,8 @@ from kb.config import DEFAULT_MANIFEST, Settings
 from kb.ingest.pipeline import ingest
 from kb.search.explain import FIELD_NAMES, HOWS
 from kb.web import create_app
-from tests.factories import DECLARATION, HOSTILE, PROPOSAL, TREATY
-from tests.factories import invented_world as world_settings
+from tests.worlds.mirror import DECLARATION, HOSTILE, PROPOSAL, TREATY
+from tests.worlds.mirror import invented_world as world_settings
 
 
 def client_for(settings: Settings) -> FlaskClient:

@@ -35,8 +35,8 @@ from werkzeug.test import TestResponse
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
-from tests.factories import DECLARATION, PROPOSAL, TREATY
-from tests.factories import invented_world as world_settings
+from tests.worlds.mirror import DECLARATION, PROPOSAL, TREATY
+from tests.worlds.mirror import invented_world as world_settings
 
 DOCUMENT_URI = "urn:kb:openapi"
 SEARCH = "/api/search"

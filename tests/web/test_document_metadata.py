@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
-from tests.factories import DECLARATION, TREATY, invented_world
 from tests.pdfgen import SAMPLE_REPORT_TITLE, sample_report_pdf
+from tests.worlds.mirror import DECLARATION, TREATY, invented_world
 
 NOTE = "Text as amended by the Protocol on Brighter Lanterns"
 REPORT = "lantern-er"

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
 from kb.web.limits import MAX_Q_CHARS, MAX_TARGET_BYTES
-from tests.factories import TREATY, invented_world
+from tests.worlds.mirror import TREATY, invented_world
 
 PAGES = (
     "/",

@@ -16,13 +16,17 @@ from flask.testing import FlaskClient
 
 from kb.ingest.pipeline import LAST_STATUS_FILE, ingest
 from kb.web import create_app
-from tests.browser.conftest import (
+from tests.worlds.mirror import (
+    DECLARATION,
+    HOSTILE,
     HOSTILE_WORD,
+    PROPOSAL,
     PROTOCOL,
     PROTOCOL_CITATION,
+    TREATY,
+    invented_world,
     referencing_world,
 )
-from tests.factories import DECLARATION, HOSTILE, PROPOSAL, TREATY, invented_world
 
 
 @pytest.fixture(scope="module")

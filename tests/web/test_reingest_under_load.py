@@ -26,8 +26,8 @@ import pytest
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.ingest.publish import CURRENT
-from tests.factories import TREATY, invented_world
 from tests.web.serving import Served, children, get, kb_serve
+from tests.worlds.mirror import TREATY, invented_world
 
 NEW_WORD = "marshlight"  # in no text of the invented world until the treaty gains Article 5
 NEW_ARTICLE = (

@@ -25,8 +25,8 @@ from urllib.parse import quote
 import pytest
 
 from kb.ingest.pipeline import ingest
-from tests.factories import TREATY, invented_world
 from tests.web.serving import Served, get, kb_serve
+from tests.worlds.mirror import TREATY, invented_world
 
 CLIENTS = 8
 WORDS_PER_QUERY = 24  # the query parser reads 24 terms at most

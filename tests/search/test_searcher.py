@@ -7,11 +7,11 @@ import itertools
 import threading
 import time
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-import kb.search.searcher as searcher_module
 from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import (
     InvalidRequest,
@@ -776,10 +776,16 @@ def test_capped_prefix_is_noted(quern_snapshot: Snapshot) -> None:
 # --- cost bounds ----------------------------------------------------------------------------
 
 
+def no_time(snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot's searcher configured to allow no time at all for a new query."""
+    limits = replace(snapshot.searcher.limits, query_seconds=0.0)
+    monkeypatch.setattr(snapshot.searcher, "limits", limits)
+
+
 def test_new_query_past_the_time_limit_raises(
     snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(searcher_module, "TIME_LIMIT", 0.0)
+    no_time(snapshot, monkeypatch)
     with pytest.raises(QueryTimeout):
         run(snapshot, "moonrakers")  # never searched: its postings must be read
     with pytest.raises(QueryTimeout):
@@ -792,7 +798,7 @@ def test_cached_answer_is_served_without_time(
     snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = run(snapshot, "amendment OR bell")
-    monkeypatch.setattr(searcher_module, "TIME_LIMIT", 0.0)
+    no_time(snapshot, monkeypatch)
     again = run(snapshot, "amendment OR bell")
     assert ids(again) == ids(first) and again.total == 2
     with pytest.raises(QueryTimeout):
@@ -804,7 +810,8 @@ def test_time_limit_holds_for_each_of_two_concurrent_queries(
 ) -> None:
     """A query that starts later must not move the deadline of one still running."""
     limit = 0.3
-    monkeypatch.setattr(searcher_module, "TIME_LIMIT", limit)
+    limits = replace(snapshot.searcher.limits, query_seconds=limit)
+    monkeypatch.setattr(snapshot.searcher, "limits", limits)
     matcher = snapshot.searcher.matcher
     read_term = matcher._read
     inside, resume = threading.Event(), threading.Event()

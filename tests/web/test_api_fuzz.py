@@ -54,7 +54,7 @@ import string
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -71,7 +71,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
-from kb.config import Settings
+from kb.config import SearchLimits, Settings
 from kb.ingest.pipeline import ingest
 from kb.search.compare import PER_COLUMN
 from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
@@ -1299,8 +1299,7 @@ def test_spelling_is_bounded_by_the_query_limits(
     Spelling every word of a 64 KB query string once cost 12 s of CPU for one request,
     and one word of 999 letters half a second.
     """
-    from kb.search.spelling import MAX_CORRECTED
-    from kb.search.spelling import MAX_LENGTH, Spelling
+    from kb.search.spelling import MAX_CORRECTED, MAX_LENGTH, Spelling
 
     looked_up: list[str] = []
     correct = Spelling.correct
@@ -1567,14 +1566,12 @@ def test_raw_invalid_utf8_in_the_query_string_is_answered_400(
     assert response.is_json is is_api(url)
 
 
-def test_a_document_page_whose_q_runs_out_of_time_is_not_a_500(
-    world: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_document_page_whose_q_runs_out_of_time_is_not_a_500(world: Settings) -> None:
     """A query too costly to read in time: the search says so (400); the document is shown."""
-    app = create_app(world, TESTING=True)  # its own caches: the query is read afresh
+    no_time = replace(world, limits=SearchLimits(query_seconds=0.0))  # every reading runs out
+    app = create_app(no_time, TESTING=True)  # its own caches: the query is read afresh
     app.logger.disabled = True
     plain = app.test_client()
-    monkeypatch.setattr("kb.search.searcher.TIME_LIMIT", 0.0)  # every reading runs out of time
     q = "harbour OR signal*"
     response = plain.get(SEARCH, query_string={"q": q})
     assert response.get_json()["error"]["code"] == "query-too-costly"
@@ -1590,12 +1587,11 @@ def test_a_document_page_long_after_a_search_is_answered(world: Settings, tally:
     The search's deadline outlived it on its thread and the document page's highlighter
     ran out of time as soon as it started.
     """
-    from kb.search.searcher import TIME_LIMIT as SEARCH_TIME_LIMIT
-
+    search_time_limit = world.limits.query_seconds
     app = create_app(world, TESTING=True)  # its own caches and deadlines
     client = counting_client(app, tally)
     check(client.get(SEARCH, query_string={"q": "harbour"}))
-    time.sleep(SEARCH_TIME_LIMIT + 0.1)
+    time.sleep(search_time_limit + 0.1)
     response = client.get(f"/documents/{TREATY}", query_string={"q": "lantern OR signal*"})
     assert response.status_code == 200
     safe_page(response)

@@ -8,13 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from kb.cli import cli
 from kb.config import DEFAULT_MANIFEST
 from kb.ingest.publish import ingest_lock
 from kb.models import STATUS_TEXT
 from kb.search.library import Library
+from tests.running import kb, rows
 from tests.worlds.mirror import (
     CUT_SHORT_PASSAGES,
     DECLARATION,
@@ -41,10 +41,6 @@ def world(tmp_path: Path) -> dict[str, Path]:
     return {"mirror": settings.mirror, "manifest": settings.manifest, "data": settings.data_dir}
 
 
-def kb(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="kb")
-
-
 def ingest(world: dict[str, Path], *args: object) -> Result:
     return kb(
         "ingest",
@@ -56,20 +52,6 @@ def ingest(world: dict[str, Path], *args: object) -> Result:
         world["manifest"],
         *args,
     )
-
-
-def rows(output: str) -> dict[str, list[str]]:
-    """The rows of the report's table, by source id: [status, holds, passages, bytes]."""
-    found = {}
-    for line in output.splitlines():
-        cells = re.split(r"\s{2,}", line.strip())
-        if (
-            cells[0] != "source"
-            and re.fullmatch(r"[a-z0-9][a-z0-9-]+", cells[0])
-            and len(cells) >= 4
-        ):
-            found[cells[0]] = cells[1:]
-    return found
 
 
 def test_ingest_prints_a_table_and_totals(world: dict[str, Path]) -> None:

@@ -21,9 +21,9 @@ import pytest
 from kb.ingest.cache import RawCache
 from kb.ingest.publish import CURRENT
 from kb.search import Library, SearchRequest, search
+from tests.ingest.crashing import G1_PASSAGES, assert_serves, leftovers, run_and_kill
 from tests.ingest.servers import Answer, FaultServer, serve_from
-from tests.ingest.test_publish import G1_PASSAGES, assert_serves, leftovers, run_and_kill
-from tests.test_cli import kb, rows
+from tests.running import kb, rows
 from tests.worlds import ROOT
 from tests.worlds.mirror import (
     PROPOSAL,

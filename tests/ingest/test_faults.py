@@ -19,7 +19,7 @@ from kb.ingest.cache import RawCache
 from kb.ingest.fetch import Fetcher
 from kb.ingest.pipeline import read_last_statuses
 from tests.ingest.servers import OMIT, Answer, FaultServer, serve_from
-from tests.test_cli import kb, rows
+from tests.running import kb, rows
 from tests.worlds.mirror import (
     DECLARATION,
     PROPOSAL,

@@ -17,28 +17,9 @@ from flask.testing import FlaskClient
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
 from kb.web.limits import MAX_Q_CHARS, MAX_TARGET_BYTES
+from tests.web.routes import API, PAGES
 from tests.worlds.mirror import TREATY, invented_world
 
-PAGES = (
-    "/",
-    "/search",
-    "/compare",
-    f"/documents/{TREATY}",
-    f"/passages/{TREATY}.art-1",
-    "/brief",
-    "/sources",
-)
-API = (
-    "/api/search",
-    "/api/compare",
-    "/api/export",
-    "/api/brief",
-    f"/api/documents/{TREATY}",
-    f"/api/passages/{TREATY}.art-1",
-    "/api/sources",
-    "/api/themes",
-    "/api/health",
-)
 MEGABYTE_QUERY = "q=" + "safeguard+" * 100_000
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from kb.ingest.pipeline import ingest
 from kb.web.limits import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE, MAX_TARGET_BYTES
+from tests.web.routes import API, PAGES
 from tests.web.serving import Served, get, kb_serve, resident_kb
-from tests.web.test_limits import API, PAGES
 from tests.worlds.mirror import invented_world
 
 

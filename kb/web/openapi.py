@@ -16,7 +16,7 @@ from kb.web.limits import (
     MAX_Q_CHARS,
     MAX_TARGET_BYTES,
 )
-from kb.web.params import MAX_BRIEF, MAX_EXPORT, NO, YES
+from kb.web.params import BRIEF_FORMATS, EXPORT_FORMATS, MAX_BRIEF, MAX_EXPORT, NO, PAGING, YES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -81,7 +81,7 @@ Q_PARAMETER = _query_parameter(
     "kind:/source:/year:/speaker: filters. Empty with filters browses.",
 )
 THEME_PARAMETER = _query_parameter("theme", STRING, "Filter by and boost a theme of /api/themes.")
-SEARCH_PARAMETERS = [
+SEARCH_PARAMETER_OBJECTS = [
     Q_PARAMETER,
     _query_parameter(
         "kind",
@@ -380,32 +380,11 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "kb: internet-governance knowledge base",
             "version": __version__,
-            "description": "Search the IGF sessions and the instruments they debate. Answers "
-            "are JSON, except the files of a brief (Markdown) and of an export (CSV, JSON "
-            'lines); errors are JSON: {"ok": false, "error": {"code", "message"}}. '
-            "The one exception is a request that the HTTP server (gunicorn) refuses before "
-            "kb has read its path, answered by gunicorn in plain HTML: a request line over "
-            f"{LIMIT_REQUEST_LINE:,} bytes (414), a header over {LIMIT_REQUEST_FIELD_SIZE:,} "
-            f"bytes or more than {LIMIT_REQUEST_FIELDS} headers (431), and a request that "
-            "is not well-formed HTTP/1.1 (400). kb's own limits are lower, so any request "
-            "a client builds from this description gets kb's JSON errors.",
+            "description": DESCRIPTION,
         },
         "servers": [{"url": "/"}],
         "paths": {
-            "/api/search": _get(
-                "Search passages",
-                _json(_ref("SearchResponse"), "Ranked hits."),
-                parameters=[
-                    *SEARCH_PARAMETERS,
-                    _query_parameter(
-                        "explain",
-                        {"type": "string", "enum": [*YES, *NO], "default": "false"},
-                        "Add to each hit why it matched (`explanation`); compare and "
-                        "export always do.",
-                    ),
-                ],
-                errors=("400", "503"),
-            ),
+            "/api/search": _search(),
             "/api/documents/{document_id}": _get(
                 "One document with its passages",
                 _json(_ref("Document"), "The document."),
@@ -418,71 +397,9 @@ def openapi_document() -> dict[str, Any]:
                 parameters=[_id_parameter("passage_id", "coe-ets-185.art-15")],
                 errors=("404", "503"),
             ),
-            "/api/compare": _get(
-                "The best passages of each instrument, side by side",
-                _json(
-                    _ref("Comparison"), "One column per instrument with text, and the IGF sessions."
-                ),
-                parameters=[
-                    Q_PARAMETER,
-                    THEME_PARAMETER,
-                    _query_parameter(
-                        "per_column",
-                        {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": MAX_PER_COLUMN,
-                            "default": PER_COLUMN,
-                        },
-                        "Passages per column.",
-                    ),
-                ],
-                errors=("400", "503"),
-            ),
-            "/api/brief": _get(
-                "Passages cited for a brief: Markdown or JSON",
-                {
-                    "description": "The passages in the order given.",
-                    "content": {
-                        "application/json": {"schema": _ref("Brief")},
-                        "text/markdown": {"schema": STRING},
-                    },
-                },
-                parameters=[
-                    {
-                        **_query_parameter(
-                            "ids", STRING, f"Passage ids, comma-separated (at most {MAX_BRIEF})."
-                        ),
-                        "required": True,
-                        "example": "coe-ets-185.art-15,coe-ets-185.art-32",
-                    },
-                    _query_parameter(
-                        "format",
-                        {"type": "string", "enum": ["json", "md"], "default": "json"},
-                        "JSON, or Markdown (text/markdown).",
-                    ),
-                ],
-                errors=("400", "404", "503"),
-            ),
-            "/api/export": _get(
-                f"Every result of a search (at most {MAX_EXPORT:,}) as CSV or JSON lines",
-                {
-                    "description": "The hits in order; X-Total-Count says how many matched.",
-                    "content": {
-                        "text/csv": {"schema": STRING},
-                        "application/x-ndjson": {"schema": STRING},
-                    },
-                },
-                parameters=[
-                    *(p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page")),
-                    _query_parameter(
-                        "format",
-                        {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"},
-                        "CSV (a header row, then one row per hit) or JSON lines (one hit each).",
-                    ),
-                ],
-                errors=("400", "503"),
-            ),
+            "/api/compare": _compare(),
+            "/api/brief": _brief(),
+            "/api/export": _export(),
             "/api/sources": _get(
                 "Every source of the manifest and its status",
                 _json(
@@ -490,21 +407,98 @@ def openapi_document() -> dict[str, Any]:
                     "The sources.",
                 ),
             ),
-            "/api/themes": _get(
-                "The themes vocabulary",
-                _json(
-                    _object(
-                        {
-                            "ok": TRUE,
-                            "version": INTEGER,
-                            "themes": {"type": "array", "items": _ref("Theme")},
-                        }
-                    ),
-                    "The themes.",
-                ),
-            ),
+            "/api/themes": _get("The themes vocabulary", _json(THEMES, "The themes.")),
             "/api/health": _get("The published index", _json(_ref("Health"), "Counts, version.")),
             "/api/openapi.json": _get("This description", _json({"type": "object"}, "OpenAPI 3.")),
         },
         "components": {"schemas": SCHEMAS},
     }
+
+
+DESCRIPTION = (
+    "Search the IGF sessions and the instruments they debate. Answers "
+    "are JSON, except the files of a brief (Markdown) and of an export (CSV, JSON "
+    'lines); errors are JSON: {"ok": false, "error": {"code", "message"}}. '
+    "The one exception is a request that the HTTP server (gunicorn) refuses before "
+    "kb has read its path, answered by gunicorn in plain HTML: a request line over "
+    f"{LIMIT_REQUEST_LINE:,} bytes (414), a header over {LIMIT_REQUEST_FIELD_SIZE:,} "
+    f"bytes or more than {LIMIT_REQUEST_FIELDS} headers (431), and a request that "
+    "is not well-formed HTTP/1.1 (400). kb's own limits are lower, so any request "
+    "a client builds from this description gets kb's JSON errors."
+)
+THEMES = _object(
+    {"ok": TRUE, "version": INTEGER, "themes": {"type": "array", "items": _ref("Theme")}}
+)
+
+
+def _search() -> dict[str, Any]:
+    return _get(
+        "Search passages",
+        _json(_ref("SearchResponse"), "Ranked hits."),
+        parameters=[
+            *SEARCH_PARAMETER_OBJECTS,
+            _query_parameter(
+                "explain",
+                {"type": "string", "enum": [*YES, *NO], "default": "false"},
+                "Add to each hit why it matched (`explanation`); compare and export always do.",
+            ),
+        ],
+        errors=("400", "503"),
+    )
+
+
+def _compare() -> dict[str, Any]:
+    per_column = {"type": "integer", "minimum": 1, "maximum": MAX_PER_COLUMN, "default": PER_COLUMN}
+    return _get(
+        "The best passages of each instrument, side by side",
+        _json(_ref("Comparison"), "One column per instrument with text, and the IGF sessions."),
+        parameters=[
+            Q_PARAMETER,
+            THEME_PARAMETER,
+            _query_parameter("per_column", per_column, "Passages per column."),
+        ],
+        errors=("400", "503"),
+    )
+
+
+def _brief() -> dict[str, Any]:
+    ids = _query_parameter("ids", STRING, f"Passage ids, comma-separated (at most {MAX_BRIEF}).")
+    form = {"type": "string", "enum": list(BRIEF_FORMATS), "default": BRIEF_FORMATS[0]}
+    return _get(
+        "Passages cited for a brief: Markdown or JSON",
+        {
+            "description": "The passages in the order given.",
+            "content": {
+                "application/json": {"schema": _ref("Brief")},
+                "text/markdown": {"schema": STRING},
+            },
+        },
+        parameters=[
+            {**ids, "required": True, "example": "coe-ets-185.art-15,coe-ets-185.art-32"},
+            _query_parameter("format", form, "JSON, or Markdown (text/markdown)."),
+        ],
+        errors=("400", "404", "503"),
+    )
+
+
+def _export() -> dict[str, Any]:
+    form = {"type": "string", "enum": list(EXPORT_FORMATS), "default": EXPORT_FORMATS[0]}
+    return _get(
+        f"Every result of a search (at most {MAX_EXPORT:,}) as CSV or JSON lines",
+        {
+            "description": "The hits in order; X-Total-Count says how many matched.",
+            "content": {
+                "text/csv": {"schema": STRING},
+                "application/x-ndjson": {"schema": STRING},
+            },
+        },
+        parameters=[
+            *(p for p in SEARCH_PARAMETER_OBJECTS if p["name"] not in PAGING),
+            _query_parameter(
+                "format",
+                form,
+                "CSV (a header row, then one row per hit) or JSON lines (one hit each).",
+            ),
+        ],
+        errors=("400", "503"),
+    )

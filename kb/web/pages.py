@@ -1,8 +1,11 @@
 """The pages people read: search, compare, a brief, a document, a passage, the sources.
 
-Server-rendered; each has a JSON twin under /api/. They work without JavaScript;
-``static/kb.js`` only adds to them (copy buttons, pinning passages to a brief kept in
-the browser, keyboard shortcuts).
+Server-rendered; each has a JSON twin under /api/ that shows the same view
+(``kb/web/views.py``): a page adds only what reading needs, the words of the query
+marked, links between passages, filters to switch on and off. Errors are pages too
+(``kb/web/errors.py``). The pages work without JavaScript; ``static/kb.js`` only adds
+to them (copy buttons, pinning passages to a brief kept in the browser, keyboard
+shortcuts).
 """
 
 from __future__ import annotations
@@ -12,26 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from kb.ingest.report import source_statuses
 from kb.models import KIND_LABELS, STATUS_METADATA_ONLY, Document, Passage
-from kb.search import (
-    Hit,
-    InvalidRequest,
-    Library,
-    NoIndex,
-    QueryTimeout,
-    SearchResult,
-    Snapshot,
-    search,
-)
-from kb.search.compare import PER_COLUMN, Column, compare
-from kb.search.definitions import Definition
+from kb.search import Hit, QueryTimeout, Snapshot
+from kb.search.compare import Column, Comparison
 from kb.search.references import Reference
-from kb.web.params import MAX_BRIEF, BadParameter, search_request, values
+from kb.search.themes import Theme
+from kb.web import views
+from kb.web.params import (
+    MAX_BRIEF,
+    PAGING,
+    Change,
+    query_with,
+    search_request,
+    values,
+    without,
+)
+from kb.web.views import Defined, Located, SearchView
 
 blueprint = Blueprint("pages", __name__)
 
@@ -51,16 +54,7 @@ EXAMPLES = (
     "MLA",
 )
 
-
-def library() -> Library:
-    return current_app.extensions["kb.library"]
-
-
-def snapshot() -> Snapshot:
-    try:
-        return library().snapshot()
-    except NoIndex:
-        abort(503, "The knowledge base has no index yet: run `kb ingest`, then reload this page.")
+Marker = Callable[..., str]  # marks the query's words in a text (snap.searcher.highlighter)
 
 
 # Search --------------------------------------------------------------------------------
@@ -68,30 +62,19 @@ def snapshot() -> Snapshot:
 
 @blueprint.get("/")
 @blueprint.get("/search")
-def search_page() -> str | tuple[str, int]:
-    snap = snapshot()
+def search_page() -> str:
+    snap = views.current_snapshot()
     args = request.args
     if not any(args.get(name) for name in ("q", *FILTERS)):
         return render_template("home.html", **home(snap))
-    try:
-        result = search(snap, search_request(args))
-    except (BadParameter, InvalidRequest, QueryTimeout) as error:
-        return cannot_run(error), 400
-    return render_template("results.html", **results(snap, result, args))
-
-
-def cannot_run(error: Exception) -> str:
-    if isinstance(error, QueryTimeout):
-        message = "The query took too long to answer. Try fewer words or fewer wildcards."
-    else:
-        message = getattr(error, "message", str(error))
-    return error_page(400, "This search cannot be run", message)
+    view = views.search_view(snap, search_request(args))
+    return render_template("results.html", **results(snap, view, args))
 
 
 def home(snap: Snapshot) -> dict[str, Any]:
     build = snap.generation.build
     return {
-        "themes": library().vocabulary.themes.values(),
+        "themes": views.themes_view(views.current_library()).themes,
         "examples": EXAMPLES,
         "documents": build["documents"],
         "passages": build["passages"],
@@ -99,38 +82,45 @@ def home(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def results(snap: Snapshot, result: SearchResult, args: MultiDict[str, str]) -> dict[str, Any]:
-    wanted = result.request
+def results(snap: Snapshot, view: SearchView, args: MultiDict[str, str]) -> dict[str, Any]:
+    result, wanted = view.result, view.request
     mark = snap.searcher.highlighter(wanted.q, result.marks)
+    query: dict[str, Any] = args.to_dict(flat=False)  # as url_for's values: lists repeat
+    every_page: dict[str, Any] = without(args, *PAGING).to_dict(flat=False)  # for an export
     return {
         "result": result,
         "q": wanted.q,
-        "hits": [hit_view(snap, hit, wanted.q, mark) for hit in result.hits],
-        "facets": facet_views(snap, result, args),
-        "theme": library().vocabulary.get(wanted.theme) if wanted.theme else None,
-        "clear_theme": url_with(args, theme=None),
-        "clear_all": url_with(MultiDict({"q": wanted.q})) if wanted.filters else None,
+        "hits": [shown_hit(snap, hit, wanted.q, mark) for hit in result.hits],
+        "facets": facets_shown(snap, view, args),
+        "theme": theme_named(wanted.theme),
+        "clear_theme": search_url(args, theme=None),
+        "clear_all": search_url(MultiDict({"q": wanted.q})) if wanted.filters else None,
         "pages": page_links(args, wanted.page, result.pages),
-        "suggestion_url": url_with(MultiDict({"q": result.suggestion}))
+        "suggestion_url": search_url(MultiDict({"q": result.suggestion}))
         if result.suggestion
         else None,
-        "json_url": url_for("api.search_endpoint", **args.to_dict(flat=False)),
+        "json_url": url_for("api.search_endpoint", **query),
         "first_rank": (wanted.page - 1) * wanted.per_page + 1,
         "compare_url": url_for("pages.compare_page", q=wanted.q or None, theme=wanted.theme),
         "export_urls": {
-            label: url_for("api.export", **exported(args), format=form)
+            label: url_for("api.export", **every_page, format=form)
             for label, form in (("CSV", "csv"), ("JSON lines", "jsonl"))
         },
     }
 
 
-def exported(args: MultiDict[str, str]) -> dict[str, list[str]]:
-    """The search's parameters without its paging: an export has every page."""
-    return {k: v for k, v in args.to_dict(flat=False).items() if k not in ("page", "per_page")}
+def theme_named(theme_id: str | None) -> Theme | None:
+    """The theme a search is filtered by (known: the search checked it), for its label."""
+    return views.current_library().vocabulary.get(theme_id) if theme_id else None
+
+
+def search_url(args: MultiDict[str, str], **changes: Change) -> str:
+    """The search page for ``args`` with ``changes`` (see ``query_with``): from page 1."""
+    return f"{url_for('pages.search_page')}?{query_with(args, **changes)}"
 
 
 @dataclass(frozen=True)
-class DefinitionView:
+class ShownDefinition:
     term: str
     text: str
     citation: str
@@ -138,7 +128,7 @@ class DefinitionView:
 
 
 @dataclass(frozen=True)
-class HitView:
+class ShownHit:
     id: str
     document: str
     section: Markup
@@ -151,14 +141,16 @@ class HitView:
     citation: str
     metadata_only: bool
     why: tuple[str, ...]
-    definitions: tuple[DefinitionView, ...]
+    definitions: tuple[ShownDefinition, ...]
 
 
-def hit_view(snap: Snapshot, hit: Hit, q: str, mark: Callable[..., str]) -> HitView:
+def shown_hit(snap: Snapshot, hit: Hit, q: str, mark: Marker) -> ShownHit:
+    """A hit as the results and the comparison's columns show it."""
     source, passage = hit.document.source, hit.passage
     anchor = passage.anchor if passage else ""
     query = f"?{urlencode({'q': q})}" if q else ""
-    return HitView(
+    used = views.definitions_used(snap, hit.document, passage) if passage else ()
+    return ShownHit(
         id=hit.id,
         document=source.citation,
         section=Markup(mark(passage.label if passage else source.short_title)),
@@ -173,23 +165,16 @@ def hit_view(snap: Snapshot, hit: Hit, q: str, mark: Callable[..., str]) -> HitV
         citation=hit.document.citation(passage),
         metadata_only=passage is None,
         why=tuple(r.text for r in hit.explanation.reasons),
-        definitions=definitions_used(snap, hit.document, passage) if passage else (),
+        definitions=tuple(shown_definition(d) for d in used),
     )
 
 
-def definitions_used(
-    snap: Snapshot, document: Document, passage: Passage
-) -> tuple[DefinitionView, ...]:
-    """The instrument's own definitions of the terms the passage uses."""
-    return tuple(definition_view(snap, d) for d in snap.corpus.glossary.used_in(document, passage))
-
-
-def definition_view(snap: Snapshot, definition: Definition) -> DefinitionView:
-    document, passage = snap.corpus.passage(definition.passage_id)
-    return DefinitionView(
+def shown_definition(defined: Defined) -> ShownDefinition:
+    definition = defined.definition
+    return ShownDefinition(
         term=definition.term,
         text=definition.text,
-        citation=document.citation(passage),
+        citation=defined.at.citation,
         url=passage_url(definition.source_id, definition.anchor),
     )
 
@@ -210,29 +195,30 @@ class FacetValue:
     url: str
 
 
-def facet_views(
-    snap: Snapshot, result: SearchResult, args: MultiDict[str, str]
+def facets_shown(
+    snap: Snapshot, view: SearchView, args: MultiDict[str, str]
 ) -> list[tuple[str, str, list[FacetValue], str | None]]:
     """(name, title, values, clear url) for each facet with counts."""
-    views = []
-    for name, counts in result.facets.items():
+    shown = []
+    for name, counts in view.result.facets.items():
         chosen = selected_values(args, name)
-        values = [
-            FacetValue(
-                label=facet_label(snap, name, value),
-                count=count,
-                selected=value in chosen,
-                url=toggle_url(args, name, value),
-            )
+        found = [
+            facet_value(snap, args, name, value, count, value in chosen)
             for value, count in counts.items()
         ]
-        for value in chosen - set(counts):  # selected, but nothing left under the other filters
-            values.append(
-                FacetValue(facet_label(snap, name, value), 0, True, toggle_url(args, name, value))
-            )
-        clear = url_with(args, **{name: None}) if chosen else None
-        views.append((name, FACET_TITLES[name], values, clear))
-    return views
+        # selected, but nothing left under the other filters
+        found += [facet_value(snap, args, name, value, 0, True) for value in chosen - set(counts)]
+        clear = search_url(args, **{name: None}) if chosen else None
+        shown.append((name, FACET_TITLES[name], found, clear))
+    return shown
+
+
+def facet_value(
+    snap: Snapshot, args: MultiDict[str, str], name: str, value: str, count: int, selected: bool
+) -> FacetValue:
+    return FacetValue(
+        facet_label(snap, name, value), count, selected, toggle_url(args, name, value)
+    )
 
 
 def facet_label(snap: Snapshot, name: str, value: str) -> str:
@@ -253,17 +239,7 @@ def toggle_url(args: MultiDict[str, str], name: str, value: str) -> str:
     chosen = chosen - {value} if value in chosen else chosen | {value}
     if name == "year":  # one year at a time: the API reads one year or one range
         chosen = {value} if value in chosen else set()
-    return url_with(args, **{name: sorted(chosen) or None})
-
-
-def url_with(args: MultiDict[str, str], **changes: Any) -> str:
-    """``/search`` with ``args`` changed (None removes a parameter); back to page 1."""
-    pairs = [(k, v) for k, v in args.items(multi=True) if k not in changes and k != "page"]
-    for name, value in changes.items():
-        if value is None:
-            continue
-        pairs += [(name, v) for v in (value if isinstance(value, list | tuple) else [value])]
-    return f"{url_for('pages.search_page')}?{urlencode(pairs)}"
+    return search_url(args, **{name: sorted(chosen) or None})
 
 
 def page_links(
@@ -272,29 +248,22 @@ def page_links(
     """(label, url, current) for the pages around this one, with previous and next."""
     if pages <= 1:
         return []
-
-    def at(number: int) -> str:
-        pairs = [(k, v) for k, v in args.items(multi=True) if k != "page"] + [("page", number)]
-        return f"{url_for('pages.search_page')}?{urlencode(pairs)}"
-
     links: list[tuple[str, str | None, bool]] = [
-        ("Previous", at(page - 1) if page > 1 else None, False)
+        ("Previous", search_url(args, page=page - 1) if page > 1 else None, False)
     ]
     for number in range(max(1, page - 2), min(pages, page + 2) + 1):
-        links.append((str(number), at(number), number == page))
-    links.append(("Next", at(page + 1) if page < pages else None, False))
+        links.append((str(number), search_url(args, page=number), number == page))
+    links.append(("Next", search_url(args, page=page + 1) if page < pages else None, False))
     return links
 
 
-# Documents and sources ---------------------------------------------------------------------
+# Documents and passages ------------------------------------------------------------------
 
 
 @blueprint.get("/documents/<document_id>")
 def document_page(document_id: str) -> str:
-    snap = snapshot()
-    document = snap.documents.get(document_id)
-    if document is None:
-        abort(404, f"There is no document with the id “{document_id}”.")
+    snap = views.current_snapshot()
+    document = views.document_view(snap, document_id).document
     q = request.args.get("q", "")
     mark = highlighter(snap, q)
     return render_template(
@@ -303,7 +272,7 @@ def document_page(document_id: str) -> str:
         source=document.source,
         kind=KIND_LABELS[document.source.kind],
         passages=[
-            passage_view(snap, document, p, mark, here=document.id) for p in document.passages
+            shown_passage(snap, document, p, mark, here=document.id) for p in document.passages
         ],
         q=q,
         metadata_only=document.status == STATUS_METADATA_ONLY,
@@ -313,35 +282,29 @@ def document_page(document_id: str) -> str:
 
 @blueprint.get("/passages/<passage_id>")
 def passage_page(passage_id: str) -> str:
-    snap = snapshot()
-    try:
-        document, passage = snap.corpus.passage(passage_id)
-    except KeyError:
-        abort(404, f"There is no passage with the id “{passage_id}”.")
+    snap = views.current_snapshot()
+    view = views.passage_view(snap, passage_id)
+    document = view.at.document
     q = request.args.get("q", "")
-    position = document.passages.index(passage)
     neighbours = [
-        (label, document.passages[at])
-        for label, at in (("Previous", position - 1), ("Next", position + 1))
-        if 0 <= at < len(document.passages)
+        (label, at.passage.label, url_for("pages.passage_page", passage_id=at.id))
+        for label, at in (("Previous", view.previous), ("Next", view.next))
+        if at is not None
     ]
     return render_template(
         "passage.html",
         document=document,
         source=document.source,
         kind=KIND_LABELS[document.source.kind],
-        passage=passage_view(snap, document, passage, highlighter(snap, q)),
-        defines=[definition_view(snap, d) for d in snap.corpus.glossary.made_in(passage_id)],
-        neighbours=[
-            (label, p.label, url_for("pages.passage_page", passage_id=document.passage_id(p)))
-            for label, p in neighbours
-        ],
+        passage=shown_passage(snap, document, view.at.passage, highlighter(snap, q)),
+        defines=[shown_definition(d) for d in view.defines],
+        neighbours=neighbours,
         q=q,
         json_url=url_for("api.passage", passage_id=passage_id),
     )
 
 
-def highlighter(snap: Snapshot, q: str) -> Callable[..., str]:
+def highlighter(snap: Snapshot, q: str) -> Marker:
     try:
         return snap.searcher.highlighter(q)
     except QueryTimeout:  # the words cannot be read in time: the text, unmarked
@@ -349,7 +312,7 @@ def highlighter(snap: Snapshot, q: str) -> Callable[..., str]:
 
 
 @dataclass(frozen=True)
-class PassageView:
+class ShownPassage:
     id: str
     anchor: str
     label: str
@@ -360,26 +323,22 @@ class PassageView:
     citation: str
     url: str  # the canonical page at the passage's anchor
     page_url: str  # the passage's own page
-    definitions: tuple[DefinitionView, ...]
+    definitions: tuple[ShownDefinition, ...]
     cited_by: tuple[tuple[str, str], ...]  # (label, url) of the passages citing this one
 
 
-def passage_view(
-    snap: Snapshot,
-    document: Document,
-    passage: Passage,
-    mark: Callable[..., str],
-    here: str | None = None,
-) -> PassageView:
+def shown_passage(
+    snap: Snapshot, document: Document, passage: Passage, mark: Marker, here: str | None = None
+) -> ShownPassage:
     """A passage as the pages show it; ``here`` is the document whose page shows it."""
-    references = snap.corpus.references
     passage_id = document.passage_id(passage)
     links = [  # "paragraph 1 of Article 2" inside Article 2 is no link
         (r.start, r.end, reference_url(r, here))
-        for r in references.of(passage_id)
+        for r in views.references(snap, passage_id)
         if r.target != passage_id
     ]
-    return PassageView(
+    used = views.definitions_used(snap, document, passage)
+    return ShownPassage(
         id=passage_id,
         anchor=passage.anchor,
         label=passage.label,
@@ -390,8 +349,8 @@ def passage_view(
         citation=document.citation(passage),
         url=document.url(passage),
         page_url=url_for("pages.passage_page", passage_id=passage_id),
-        definitions=definitions_used(snap, document, passage),
-        cited_by=tuple(citing_link(snap, cited, here) for cited in references.citing(passage_id)),
+        definitions=tuple(shown_definition(d) for d in used),
+        cited_by=tuple(citing_link(at, here) for at in views.cited_by(snap, passage_id)),
     )
 
 
@@ -399,39 +358,31 @@ def reference_url(reference: Reference, here: str | None) -> str:
     return passage_url(reference.source_id, reference.anchor, here)
 
 
-def citing_link(snap: Snapshot, passage_id: str, here: str | None) -> tuple[str, str]:
-    document, passage = snap.corpus.passage(passage_id)
-    label = passage.label if document.id == here else document.citation(passage)
-    return label, passage_url(document.id, passage.anchor, here)
+def citing_link(at: Located, here: str | None) -> tuple[str, str]:
+    label = at.passage.label if at.document.id == here else at.citation
+    return label, passage_url(at.document.id, at.passage.anchor, here)
 
 
 # Comparing and the brief ---------------------------------------------------------------
 
 
 @blueprint.get("/compare")
-def compare_page() -> str | tuple[str, int]:
-    snap = snapshot()
+def compare_page() -> str:
+    snap = views.current_snapshot()
     args = request.args
-    themes = library().vocabulary.themes.values()
+    themes = views.themes_view(views.current_library()).themes
     q, theme = args.get("q", ""), args.get("theme", "")
     if not q.strip() and not theme:
         return render_template("compare.html", comparison=None, themes=themes, q=q, theme=theme)
-    try:
-        wanted = search_request(MultiDict({"q": q, "theme": theme}))
-        comparison = compare(snap, wanted)
-    except (BadParameter, InvalidRequest, QueryTimeout) as error:
-        return cannot_run(error), 400
-    mark = snap.searcher.highlighter(q, comparison.overall.marks)
-    columns = [
-        (column, [hit_view(snap, hit, q, mark) for hit in column.hits], more_url(column, q, theme))
-        for column in comparison.columns
-    ]
+    wanted = search_request(MultiDict({"q": q, "theme": theme}))  # other parameters ignored
+    view = views.compare_view(snap, wanted)
+    chosen = theme_named(wanted.theme)
     return render_template(
         "compare.html",
-        comparison=comparison,
-        columns=columns,
-        per_column=PER_COLUMN,
-        theme_label=library().vocabulary.get(wanted.theme).label if wanted.theme else "",
+        comparison=view.comparison,
+        columns=columns_shown(snap, view.comparison, q, theme),
+        per_column=view.per_column,
+        theme_label=chosen.label if chosen else "",
         themes=themes,
         q=q,
         theme=theme,
@@ -439,54 +390,59 @@ def compare_page() -> str | tuple[str, int]:
     )
 
 
-def brief_url(ids: list[str]) -> str:
-    return url_for("pages.brief_page", ids=",".join(ids)) if ids else url_for("pages.brief_page")
+def columns_shown(
+    snap: Snapshot, comparison: Comparison, q: str, theme: str
+) -> list[tuple[Column, list[ShownHit], str]]:
+    """(column, its hits, the url of all of them) for each column of the comparison."""
+    mark = snap.searcher.highlighter(q, comparison.overall.marks)
+    return [
+        (column, [shown_hit(snap, hit, q, mark) for hit in column.hits], more_url(column, q, theme))
+        for column in comparison.columns
+    ]
 
 
 def more_url(column: Column, q: str, theme: str) -> str:
     """The column's instrument (or sessions) searched alone: every match, not the best few."""
     args = MultiDict([(name, value) for name, value in (("q", q), ("theme", theme)) if value])
-    return url_with(args, source=[d.id for d in column.documents])
+    return search_url(args, source=[d.id for d in column.documents])
 
 
 @blueprint.get("/brief")
 def brief_page() -> str:
-    snap = snapshot()
-    asked = values(request.args.to_dict(flat=False), "ids")
-    found = []
-    for passage_id in asked[:MAX_BRIEF]:
-        try:
-            found.append(snap.corpus.passage(passage_id))
-        except KeyError:
-            continue  # a pin from an older index: dropped, and said on the page
+    """The brief pinned in the browser; unlike its JSON, ids the index lacks are left out."""
+    snap = views.current_snapshot()
+    view = views.brief_view(snap, values(request.args.to_dict(flat=False), "ids"))
     mark = highlighter(snap, "")
-    views = [passage_view(snap, document, passage, mark) for document, passage in found]
-    ids = [view.id for view in views]
+    shown = [shown_passage(snap, at.document, at.passage, mark) for at in view.passages]
+    ids = [passage.id for passage in shown]
     entries = [
-        (view, document, brief_url([i for i in ids if i != view.id]))
-        for view, (document, _) in zip(views, found, strict=True)
+        (passage, at.document, brief_url([i for i in ids if i != passage.id]))
+        for passage, at in zip(shown, view.passages, strict=True)
     ]
-    missing = len(asked) - len(entries)
     joined = ",".join(ids)
     return render_template(
         "brief.html",
         entries=entries,
-        missing=missing,
+        missing=len(view.asked) - len(entries),
         max_brief=MAX_BRIEF,
         ids=joined,
-        asked=len(asked),
+        asked=len(view.asked),
         markdown_url=url_for("api.brief", ids=joined, format="md") if entries else None,
         json_url=url_for("api.brief", ids=joined) if entries else None,
     )
 
 
+def brief_url(ids: list[str]) -> str:
+    return url_for("pages.brief_page", ids=",".join(ids)) if ids else url_for("pages.brief_page")
+
+
+# Sources -------------------------------------------------------------------------------
+
+
 @blueprint.get("/sources")
 def sources_page() -> str:
-    documents = library().published_documents()
-    entries = source_statuses(current_app.config["KB_SETTINGS"], documents)
+    view = views.sources_view(views.current_library(), current_app.config["KB_SETTINGS"])
     json_url = url_for("api.sources")
-    return render_template("sources.html", entries=entries, kinds=KIND_LABELS, json_url=json_url)
-
-
-def error_page(status: int, title: str, message: str) -> str:
-    return render_template("error.html", status=status, title=title, message=message)
+    return render_template(
+        "sources.html", entries=view.entries, kinds=KIND_LABELS, json_url=json_url
+    )

@@ -1,8 +1,14 @@
-"""Reading a search from a query string: shared by the JSON API and the pages."""
+"""Reading a request from a query string, and writing one back: the API's and the pages'.
+
+Each resource declares here the names it reads (``*_PARAMETERS``, tuples of names);
+any other name is refused, so that a misspelt filter never silently does nothing.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
@@ -13,6 +19,13 @@ YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's val
 MAX_BRIEF = 50  # passages in a brief
 MAX_EXPORT = 1_000  # hits in an export, all pages together
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
+SEARCH_API_PARAMETERS = (*SEARCH_PARAMETERS, "explain")  # explain=true: why each hit matched
+COMPARE_PARAMETERS = ("q", "theme", "per_column")
+BRIEF_PARAMETERS = ("ids", "format")
+BRIEF_FORMATS = ("json", "md")
+EXPORT_FORMATS = ("csv", "jsonl")
+PAGING = ("page", "per_page")  # an export has every page
+EXPORT_PARAMETERS = (*(p for p in SEARCH_PARAMETERS if p not in PAGING), "format")
 _INTEGER = re.compile(r"\d{1,9}")  # used with fullmatch: "$" lets "5\n" by
 
 
@@ -44,6 +57,16 @@ def search_request(
         per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
         sort=first(params, "sort") or "relevance",
     )
+
+
+def brief_ids(params: dict[str, list[str]]) -> tuple[str, ...]:
+    """The passage ids of a brief (``ids``): at least one, at most MAX_BRIEF."""
+    ids = values(params, "ids")
+    if not ids:
+        raise BadParameter("invalid-parameter", "ids: give passage ids, comma-separated")
+    if len(ids) > MAX_BRIEF:
+        raise BadParameter("invalid-parameter", f"ids: at most {MAX_BRIEF} passages in a brief")
+    return ids
 
 
 def only(args: MultiDict[str, str], known: tuple[str, ...]) -> dict[str, list[str]]:
@@ -102,3 +125,25 @@ def years(value: str | None) -> tuple[int, int] | None:
         message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
         raise BadParameter("invalid-parameter", message)
     return found
+
+
+# Writing a query string back ------------------------------------------------------------
+
+Change = str | int | Sequence[str] | None
+
+
+def without(args: MultiDict[str, str], *names: str) -> MultiDict[str, str]:
+    """``args`` less the parameters ``names``, in their order."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in names])
+
+
+def query_with(args: MultiDict[str, str], **changes: Change) -> str:
+    """``args`` as a query string with ``changes`` made: a value or values replace a
+    parameter's, None removes it. ``page`` goes unless it is changed: a search
+    changed starts again at its first page."""
+    pairs = list(without(args, "page", *changes).items(multi=True))
+    for name, value in changes.items():
+        if value is None:
+            continue
+        pairs += [(name, str(v)) for v in ([value] if isinstance(value, str | int) else value)]
+    return urlencode(pairs)

@@ -1,4 +1,5 @@
-"""The JSON shapes of the API, designed once: documents, passages and search results.
+"""The JSON shapes of the API, designed once: documents, passages, search results, and
+the views (``kb/web/views.py``) that the pages show too.
 
 ``docs/api.md`` shows them; ``kb/web/openapi.py`` describes them formally.
 """
@@ -12,8 +13,9 @@ from typing import Any
 from kb.models import Document, Passage
 from kb.search import Hit, SearchResult
 from kb.search.compare import Comparison
-from kb.search.definitions import Definition
+from kb.search.references import Reference
 from kb.search.themes import Vocabulary
+from kb.web.views import BriefView, Defined, PassageView, SourcesView
 
 
 def passage_json(document: Document, passage: Passage) -> dict[str, Any]:
@@ -140,6 +142,27 @@ def compare_json(comparison: Comparison) -> dict[str, Any]:
     }
 
 
+def passage_view_json(view: PassageView) -> dict[str, Any]:
+    """A passage with its place in its document and what the corpus says of it."""
+    at = view.at
+    return {
+        **passage_json(at.document, at.passage),
+        "position": view.position,
+        "previous": view.previous.id if view.previous else None,
+        "next": view.next.id if view.next else None,
+        "document": document_json(at.document, passages=False),
+        "defines": [definition_json(d) for d in view.defines],
+        "definitions": [definition_json(d) for d in view.definitions],
+        "references": [reference_json(r) for r in view.references],
+        "cited_by": [{"id": c.id, "citation": c.citation} for c in view.cited_by],
+    }
+
+
+def brief_json(view: BriefView) -> dict[str, Any]:
+    entries = [brief_entry_json(at.document, at.passage) for at in view.passages]
+    return {"prepared": view.prepared, "index_version": view.index_version, "passages": entries}
+
+
 def brief_entry_json(document: Document, passage: Passage) -> dict[str, Any]:
     """A passage as a brief cites it: where to find it, when it was read, how to check it."""
     return {
@@ -157,15 +180,38 @@ def brief_entry_json(document: Document, passage: Passage) -> dict[str, Any]:
     }
 
 
-def definition_json(definition: Definition, document: Document, passage: Passage) -> dict[str, Any]:
-    """A definition, with the passage (of ``document``) that makes it."""
+def definition_json(defined: Defined) -> dict[str, Any]:
+    """A definition, with the passage that makes it."""
+    definition, at = defined.definition, defined.at
     return {
         "term": definition.term,
         "text": definition.text,
         "passage": definition.passage_id,
-        "citation": document.citation(passage),
-        "url": document.url(passage),
+        "citation": at.citation,
+        "url": at.document.url(at.passage),
     }
+
+
+def reference_json(reference: Reference) -> dict[str, Any]:
+    """A span of a passage's text that refers to ``target`` (a passage or a document id)."""
+    return {
+        "text": reference.text,
+        "start": reference.start,
+        "end": reference.end,
+        "target": reference.target,
+    }
+
+
+def sources_json(view: SourcesView) -> list[dict[str, Any]]:
+    """Each source as the manifest describes it, with its status and what the index holds."""
+    return [
+        {
+            **entry["source"].to_dict(),
+            "kind_label": entry["source"].kind_label,
+            **{name: value for name, value in entry.items() if name != "source"},
+        }
+        for entry in view.entries
+    ]
 
 
 def themes_json(vocabulary: Vocabulary) -> dict[str, Any]:

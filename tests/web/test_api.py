@@ -685,7 +685,7 @@ def test_the_export_walks_every_page_of_the_search(
     world: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Searched a page at a time (100 hits a page; 2 here), the pages make one file."""
-    monkeypatch.setattr("kb.web.api.MAX_PER_PAGE", 2)
+    monkeypatch.setattr("kb.web.views.MAX_PER_PAGE", 2)
     hits, total = walk(world, q="signal OR quillwort OR safeguards")
     assert total > 6
     response = world.get("/api/export?q=signal+OR+quillwort+OR+safeguards&format=jsonl")
@@ -698,7 +698,7 @@ def test_the_export_walks_every_page_of_the_search(
 def test_the_export_stops_at_its_cap_and_says_how_many_matched(
     world: FlaskClient, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
-    monkeypatch.setattr("kb.web.api.MAX_EXPORT", 3)
+    monkeypatch.setattr("kb.web.views.MAX_EXPORT", 3)
     hits, total = walk(world)
     assert total > 3
     response = world.get(f"/api/export?format={form}")
@@ -706,17 +706,17 @@ def test_the_export_stops_at_its_cap_and_says_how_many_matched(
     assert response.headers["X-Total-Count"] == str(total)
     exported = read_csv(response) if form == "csv" else read_jsonl(response)
     assert [row["id"] for row in exported] == [hit["id"] for hit in hits[:3]]
-    monkeypatch.setattr("kb.web.api.MAX_PER_PAGE", 2)  # the cap falls inside a page
+    monkeypatch.setattr("kb.web.views.MAX_PER_PAGE", 2)  # the cap falls inside a page
     response = world.get(f"/api/export?format={form}")
     exported = read_csv(response) if form == "csv" else read_jsonl(response)
     assert [row["id"] for row in exported] == [hit["id"] for hit in hits[:3]]
 
 
 def test_the_export_cap_is_a_thousand() -> None:
-    from kb.web import api
+    from kb.web import views
     from kb.web.openapi import openapi_document
 
-    assert api.MAX_EXPORT == 1_000
+    assert views.MAX_EXPORT == 1_000
     assert "1,000" in openapi_document()["paths"]["/api/export"]["get"]["summary"]
 
 

@@ -28,10 +28,11 @@ run: $(VENV)/.run-installed
 ingest: $(VENV)/.run-installed
 	$(KB) ingest
 
-## test: install the dev extras, lint, run the whole suite
+## test: install the dev extras, lint, check types, run the whole suite
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check kb tests bench
 	$(VENV)/bin/ruff format --check kb tests bench
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 ## bench: benchmarks (figures printed, and written to bench/results/); wrk from apt for HTTP

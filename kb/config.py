@@ -42,6 +42,8 @@ class SearchLimits:
     results_bytes: int = 6_000_000  # whole search results
     corrections_bytes: int = 1_000_000  # "did you mean"
     answers_bytes: int = 8_000_000  # the search API's serialised answers
+    export_hits: int = 1_000  # hits of an export, all its pages together
+    export_page: int = 100  # hits an export searches at a time (the API's largest page)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.http import unquote_etag
 
 from kb.search import Snapshot
@@ -91,9 +92,10 @@ def search_endpoint() -> Response:
     snap = views.current_snapshot()
     started = time.perf_counter()
     key = (snap.version, request.query_string)
-    answer = _answers.get(key)
+    answers = current_answers()
+    answer = answers.get(key)
     if answer is None:
-        answer = _answers.put(key, search_answer(snap))
+        answer = answers.put(key, search_answer(snap))
     if not_modified(answer.etag):
         return Response(status=304, headers={"ETag": answer.etag})
     took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
@@ -110,12 +112,24 @@ class _Answer:
     etag: str
 
 
-# Popular queries repeat: their answers are kept per index version and query string.
-ANSWERS_CACHE_BYTES = 8_000_000
-_answers: LRU[tuple[str, bytes], _Answer] = LRU(
-    ANSWERS_CACHE_BYTES,
-    lambda key, answer: len(key[1]) + len(answer.before) + len(answer.after) + text_bytes(key[0]),
-)
+Answers = LRU[tuple[str, bytes], _Answer]  # by index version and query string
+
+
+@blueprint.record_once
+def keep_answers(state: BlueprintSetupState) -> None:
+    """Popular queries repeat: each app keeps their answers, within its limits."""
+    limits = state.app.config["KB_SETTINGS"].limits
+    state.app.extensions["kb.answers"] = Answers(limits.answers_bytes, _answer_bytes)
+
+
+def current_answers() -> Answers:
+    return current_app.extensions["kb.answers"]
+
+
+def _answer_bytes(key: tuple[str, bytes], answer: _Answer) -> int:
+    return len(key[1]) + len(answer.before) + len(answer.after) + text_bytes(key[0])
+
+
 _TOOK = b'"took_ms":-1.0'
 
 
@@ -227,10 +241,11 @@ def brief() -> Response:
 
 @blueprint.get("/export")
 def export() -> Response:
-    """Every hit of a search (up to MAX_EXPORT) as CSV or JSON lines, streamed."""
+    """Every hit of a search (up to the export's limit) as CSV or JSON lines, streamed."""
     snap = views.current_snapshot()
     form = choice(only(request.args, EXPORT_PARAMETERS), "format", EXPORT_FORMATS)
-    view = views.export_view(snap, search_request(request.args, EXPORT_PARAMETERS))
+    wanted = search_request(request.args, EXPORT_PARAMETERS)
+    view = views.export_view(snap, wanted, views.current_library().limits)
     hits = [hit_json(hit) for hit in view.hits]  # explained before a byte is sent
     rows = csv_rows(hits) if form == "csv" else json_lines(hits)
     kind = "text/csv; charset=utf-8" if form == "csv" else "application/x-ndjson"

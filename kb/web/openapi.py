@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb import __version__
+from kb.config import SearchLimits
 from kb.models import KIND_LABELS
 from kb.search.compare import MAX_PER_COLUMN, PER_COLUMN
 from kb.search.explain import FIELD_NAMES, HOWS
@@ -16,7 +17,7 @@ from kb.web.limits import (
     MAX_Q_CHARS,
     MAX_TARGET_BYTES,
 )
-from kb.web.params import BRIEF_FORMATS, EXPORT_FORMATS, MAX_BRIEF, MAX_EXPORT, NO, PAGING, YES
+from kb.web.params import BRIEF_FORMATS, EXPORT_FORMATS, MAX_BRIEF, NO, PAGING, YES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -484,7 +485,7 @@ def _brief() -> dict[str, Any]:
 def _export() -> dict[str, Any]:
     form = {"type": "string", "enum": list(EXPORT_FORMATS), "default": EXPORT_FORMATS[0]}
     return _get(
-        f"Every result of a search (at most {MAX_EXPORT:,}) as CSV or JSON lines",
+        f"Every result of a search (at most {SearchLimits().export_hits:,}) as CSV or JSON lines",
         {
             "description": "The hits in order; X-Total-Count says how many matched.",
             "content": {

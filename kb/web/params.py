@@ -17,7 +17,6 @@ from kb.search.request import DEFAULT_PER_PAGE, read_years
 
 YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's values
 MAX_BRIEF = 50  # passages in a brief
-MAX_EXPORT = 1_000  # hits in an export, all pages together
 SEARCH_PARAMETERS = ("q", "kind", "source", "year", "speaker", "theme", "page", "per_page", "sort")
 SEARCH_API_PARAMETERS = (*SEARCH_PARAMETERS, "explain")  # explain=true: why each hit matched
 COMPARE_PARAMETERS = ("q", "theme", "per_column")

@@ -21,16 +21,16 @@ from typing import Any
 
 from flask import current_app
 
-from kb.config import Settings
+from kb.config import SearchLimits, Settings
 from kb.ingest.report import source_statuses
 from kb.models import Document, Passage
 from kb.search import Hit, Library, SearchRequest, SearchResult, Snapshot, search
 from kb.search.compare import PER_COLUMN, Comparison, compare
 from kb.search.definitions import Definition
 from kb.search.references import Reference
-from kb.search.request import MAX_DEPTH, MAX_PER_PAGE
+from kb.search.request import MAX_DEPTH
 from kb.search.themes import Theme, Vocabulary
-from kb.web.params import MAX_BRIEF, MAX_EXPORT
+from kb.web.params import MAX_BRIEF
 
 
 class Unknown(LookupError):
@@ -135,23 +135,23 @@ def next_page(page: int, per_page: int, pages: int) -> int | None:
 
 @dataclass(frozen=True)
 class ExportView:
-    """Every hit of a search, up to MAX_EXPORT, in order; ``total`` counts them all."""
+    """Every hit of a search, up to the export's limit, in order; ``total`` counts them all."""
 
     hits: tuple[Hit, ...]
     total: int
 
 
-def export_view(snap: Snapshot, wanted: SearchRequest) -> ExportView:
+def export_view(snap: Snapshot, wanted: SearchRequest, limits: SearchLimits) -> ExportView:
     """The search's pages walked in order, all of them searched before the caller
     writes anything: a query that cannot be answered fails here, not mid-file."""
     hits: list[Hit] = []
     page, pages, total = 1, 1, 0
-    while page <= pages and len(hits) < MAX_EXPORT:
-        result = search(snap, replace(wanted, page=page, per_page=MAX_PER_PAGE))
+    while page <= pages and len(hits) < limits.export_hits:
+        result = search(snap, replace(wanted, page=page, per_page=limits.export_page))
         hits += result.hits
         pages, total = result.pages, result.total
         page += 1
-    return ExportView(tuple(hits[:MAX_EXPORT]), total)
+    return ExportView(tuple(hits[: limits.export_hits]), total)
 
 
 # Documents and passages --------------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from kb.config import DEFAULT_MANIFEST, Settings
+from kb.config import DEFAULT_MANIFEST, SearchLimits, Settings
 from kb.ingest.pipeline import ingest
 from kb.search.explain import FIELD_NAMES, HOWS
 from kb.web import create_app
@@ -24,8 +24,10 @@ from tests.worlds.mirror import DECLARATION, HOSTILE, PROPOSAL, TREATY
 from tests.worlds.mirror import invented_world as world_settings
 
 
-def client_for(settings: Settings) -> FlaskClient:
-    app = create_app(Settings(data_dir=settings.data_dir), TESTING=True)
+def client_for(settings: Settings, limits: SearchLimits | None = None) -> FlaskClient:
+    """The API over ``settings``' data, with ``limits`` (kb's own by default)."""
+    app = create_app(Settings(data_dir=settings.data_dir, limits=limits or SearchLimits()))
+    app.testing = True
     return app.test_client()
 
 
@@ -301,10 +303,15 @@ CSV_HEADER = (
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+def hostile_world(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = world_settings(tmp_path_factory.mktemp("api-world"), hostile=True)
     assert ingest(settings).exit_code == 0
-    return client_for(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def world(hostile_world: Settings) -> FlaskClient:
+    return client_for(hostile_world)
 
 
 @pytest.fixture(scope="module")
@@ -682,41 +689,40 @@ def test_the_jsonl_export_is_the_search_page_after_page(
 
 
 def test_the_export_walks_every_page_of_the_search(
-    world: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    world: FlaskClient, hostile_world: Settings
 ) -> None:
     """Searched a page at a time (100 hits a page; 2 here), the pages make one file."""
-    monkeypatch.setattr("kb.web.views.MAX_PER_PAGE", 2)
+    paged = client_for(hostile_world, SearchLimits(export_page=2))
     hits, total = walk(world, q="signal OR quillwort OR safeguards")
     assert total > 6
-    response = world.get("/api/export?q=signal+OR+quillwort+OR+safeguards&format=jsonl")
+    response = paged.get("/api/export?q=signal+OR+quillwort+OR+safeguards&format=jsonl")
     assert read_jsonl(response) == hits
-    response = world.get("/api/export?q=signal+OR+quillwort+OR+safeguards")
+    response = paged.get("/api/export?q=signal+OR+quillwort+OR+safeguards")
     assert [row["id"] for row in read_csv(response)] == [hit["id"] for hit in hits]
 
 
 @pytest.mark.parametrize("form", ["csv", "jsonl"])
 def test_the_export_stops_at_its_cap_and_says_how_many_matched(
-    world: FlaskClient, monkeypatch: pytest.MonkeyPatch, form: str
+    world: FlaskClient, hostile_world: Settings, form: str
 ) -> None:
-    monkeypatch.setattr("kb.web.views.MAX_EXPORT", 3)
+    capped = client_for(hostile_world, SearchLimits(export_hits=3))
     hits, total = walk(world)
     assert total > 3
-    response = world.get(f"/api/export?format={form}")
+    response = capped.get(f"/api/export?format={form}")
     assert response.status_code == 200
     assert response.headers["X-Total-Count"] == str(total)
     exported = read_csv(response) if form == "csv" else read_jsonl(response)
     assert [row["id"] for row in exported] == [hit["id"] for hit in hits[:3]]
-    monkeypatch.setattr("kb.web.views.MAX_PER_PAGE", 2)  # the cap falls inside a page
-    response = world.get(f"/api/export?format={form}")
+    inside = client_for(hostile_world, SearchLimits(export_hits=3, export_page=2))
+    response = inside.get(f"/api/export?format={form}")  # the cap falls inside a page
     exported = read_csv(response) if form == "csv" else read_jsonl(response)
     assert [row["id"] for row in exported] == [hit["id"] for hit in hits[:3]]
 
 
 def test_the_export_cap_is_a_thousand() -> None:
-    from kb.web import views
     from kb.web.openapi import openapi_document
 
-    assert views.MAX_EXPORT == 1_000
+    assert SearchLimits().export_hits == 1_000
     assert "1,000" in openapi_document()["paths"]["/api/export"]["get"]["summary"]
 
 

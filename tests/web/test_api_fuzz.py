@@ -78,7 +78,7 @@ from kb.search.request import DEFAULT_PER_PAGE, MAX_DEPTH
 from kb.web import create_app
 from kb.web.limits import MAX_Q_CHARS, MAX_TARGET_BYTES
 from kb.web.openapi import openapi_document
-from kb.web.params import MAX_BRIEF, MAX_EXPORT
+from kb.web.params import MAX_BRIEF
 from tests.worlds.mirror import HOSTILE, TREATY
 from tests.worlds.mirror import invented_world as world_settings
 
@@ -969,7 +969,7 @@ def assert_conforming_export(
         return
     form = first(pairs, "format", "") or "csv"
     assert response.mimetype == {"csv": "text/csv", "jsonl": "application/x-ndjson"}[form]
-    assert len(body) == min(int(response.headers["X-Total-Count"]), MAX_EXPORT)
+    assert len(body) == min(int(response.headers["X-Total-Count"]), SearchLimits().export_hits)
 
 
 CONFORMING = {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.config import SearchLimits
 from kb.ingest.pipeline import ingest
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from kb.search import InvalidRequest, Library, SearchRequest, Snapshot, search
@@ -169,15 +170,14 @@ def test_the_next_page_is_one_within_the_results_and_the_depth(
 def test_an_export_view_walks_every_page_in_order(snap: Snapshot) -> None:
     wanted = SearchRequest(q="tide OR markers")
     everything = search(snap, replace(wanted, per_page=100))
-    view = views.export_view(snap, replace(wanted, page=3, per_page=1))  # paging is its own
+    view = views.export_view(snap, replace(wanted, page=3, per_page=1), SearchLimits())
     assert [h.id for h in view.hits] == [h.id for h in everything.hits]
     assert view.total == everything.total == 4
 
 
-def test_an_export_view_stops_at_its_cap(snap: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kb.web.views.MAX_EXPORT", 3)
-    monkeypatch.setattr("kb.web.views.MAX_PER_PAGE", 2)
-    view = views.export_view(snap, SearchRequest())
+def test_an_export_view_stops_at_its_cap(snap: Snapshot) -> None:
+    limits = SearchLimits(export_hits=3, export_page=2)
+    view = views.export_view(snap, SearchRequest(), limits)
     assert len(view.hits) == 3
     assert view.total == 5  # every passage and the declaration's record
 

@@ -12,7 +12,6 @@ cuts a treaty short) is held back as ``suspicious`` until ``accept_shrink`` name
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -25,11 +24,12 @@ from kb.ingest import (
     extract,
     index,
 )
-from kb.ingest.cache import RawCache, RawCopy, remove_temporary_files, write_atomically
+from kb.ingest.cache import RawCache, RawCopy, remove_temporary_files
 from kb.ingest.errors import ConfigError, ParseError
 from kb.ingest.fetch import Fetcher, FetchError
 from kb.ingest.manifest import load_manifest
 from kb.ingest.mirror import MirrorCopyTooLarge, check_mirror, find_in_mirror, read_mirror_file
+from kb.ingest.parsed import ParsedCache, ParsedCopy
 from kb.ingest.parsers import PARSERS, PARSING_MODULES
 from kb.ingest.publish import (
     build_generation,
@@ -38,6 +38,7 @@ from kb.ingest.publish import (
     ingest_lock,
     publish,
 )
+from kb.ingest.statuses import now_utc, record_statuses
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Source
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
@@ -45,7 +46,6 @@ METADATA_ONLY, NO_MIRROR_COPY, FAILED = "metadata-only", "no mirror copy", "fail
 SUSPICIOUS = "suspicious"  # a new copy that lost most of the last good one, held back
 
 Progress = Callable[[Source], None]
-LAST_STATUS_FILE = "last-statuses.json"
 
 TITLE_SHARE = (
     0.8  # of the title's words a text must carry to be taken for the document (real ones: all)
@@ -179,15 +179,6 @@ def parsing_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def read_last_statuses(settings: Settings) -> dict[str, dict[str, str]]:
-    """Each source's status in the latest run that ingested it: status, message, at."""
-    try:
-        data = json.loads((settings.data_dir / LAST_STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def carries_its_title(source: Source, texts: Iterable[str]) -> bool:
     """Whether most words of the source's title occur in its text (headings included).
 
@@ -221,23 +212,6 @@ def metadata_only(source: Source) -> Document:
     return Document(source=source, status=STATUS_METADATA_ONLY)
 
 
-def now_utc() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-@dataclass
-class _ParsedCopy:
-    """A document as a body reads, with what reading it noted.
-
-    The notes: bytes that were replaced, and what the parser said (a second instrument
-    in the file). They are stored with the parsed document, so an unchanged run shows
-    them too.
-    """
-
-    document: Document
-    notes: list[str] = field(default_factory=list)
-
-
 class _Run:
     def __init__(
         self,
@@ -251,6 +225,7 @@ class _Run:
         self.accept_shrink = accept_shrink
         self.cache = RawCache(settings.cache_dir)
         self.fingerprint = parsing_fingerprint()
+        self.parsed = ParsedCache(settings.parsed_dir, self.fingerprint)
         self.fetcher = fetcher
         self.previous = current_generation(settings.index_root)
         self.previous_key: dict[str, Any] = self.previous.build["key"] if self.previous else {}
@@ -287,17 +262,8 @@ class _Run:
             passages=sum(len(d.passages) for d in documents),
             cleaned=cleaned,
         )
-        self.record_statuses(report)
+        record_statuses(self.settings, ((r.source.id, r.status, r.message) for r in results))
         return report
-
-    def record_statuses(self, report: IngestReport) -> None:
-        """Keep each source's latest status for ``kb sources`` (merged over earlier runs)."""
-        path = self.settings.data_dir / LAST_STATUS_FILE
-        statuses = read_last_statuses(self.settings)
-        finished = now_utc()
-        for r in report.results:
-            statuses[r.source.id] = {"status": r.status, "message": r.message, "at": finished}
-        write_atomically(path, json.dumps(statuses, indent=2).encode("utf-8"))
 
     # --- one source -------------------------------------------------------
 
@@ -337,7 +303,7 @@ class _Run:
         if lost:
             notes = [f"accepted a new copy that gives {' and '.join(lost)}", *notes]
         stored = self.cache.put(copy, body)
-        self.save_parsed(stored, reading)
+        self.parsed.put(stored, reading)
         return self.result(source, reading.document, stored.size, notes)
 
     def obtain(self, source: Source, cached: RawCopy | None) -> tuple[RawCopy | None, bytes | None]:
@@ -396,7 +362,7 @@ class _Run:
         )
         return copy, body
 
-    def parse(self, source: Source, copy: RawCopy, body: bytes) -> _ParsedCopy:
+    def parse(self, source: Source, copy: RawCopy, body: bytes) -> ParsedCopy:
         """The document a body gives; ParseError for anything short of passages."""
         try:
             extraction = extract.extract_body(body, copy.format)
@@ -427,7 +393,7 @@ class _Run:
         )
         replaced = extraction.replaced_bytes
         notes = [invalid_bytes_note(replaced)] if replaced else []
-        return _ParsedCopy(document, [*notes, *parsed.notes])
+        return ParsedCopy(document, [*notes, *parsed.notes])
 
     def keep_last_good(self, source: Source, cached: RawCopy | None, message: str) -> SourceResult:
         """A failed source: its last good document stays in the index, or its metadata."""
@@ -460,44 +426,17 @@ class _Run:
 
     # --- parsed documents and the index key --------------------------------
 
-    def parsed_path(self, source_id: str) -> Path:
-        return self.settings.parsed_dir / f"{source_id}.json"
-
-    def load_parsed(self, source: Source, copy: RawCopy) -> _ParsedCopy | None:
-        """The cached parse of ``copy``, under the manifest's current entry for the source."""
-        try:
-            data = json.loads(self.parsed_path(copy.source_id).read_text(encoding="utf-8"))
-            if data["fingerprint"] != self.fingerprint or data["sha256"] != copy.sha256:
-                return None
-            document = Document.from_dict(data["document"])
-            notes = [str(note) for note in data.get("notes", [])]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        document.source = source
-        return _ParsedCopy(document, notes)
-
-    def save_parsed(self, copy: RawCopy, reading: _ParsedCopy) -> None:
-        path = self.parsed_path(copy.source_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
-            "fingerprint": self.fingerprint,
-            "sha256": copy.sha256,
-            "document": reading.document.to_dict(),
-            "notes": reading.notes,
-        }
-        write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-
-    def stored_reading(self, source: Source, copy: RawCopy | None) -> _ParsedCopy:
+    def stored_reading(self, source: Source, copy: RawCopy | None) -> ParsedCopy:
         """A source's document as its cached copy gives it (parsed again if the code changed)."""
         if copy is None:
-            return _ParsedCopy(metadata_only(source))
-        reading = self.load_parsed(source, copy)
+            return ParsedCopy(metadata_only(source))
+        reading = self.parsed.get(source, copy)
         if reading is None:
             try:
                 reading = self.parse(source, copy, copy.read())
             except (ParseError, OSError):
-                return _ParsedCopy(metadata_only(source))
-            self.save_parsed(copy, reading)
+                return ParsedCopy(metadata_only(source))
+            self.parsed.put(copy, reading)
         return reading
 
     def stored_document(self, source: Source, copy: RawCopy | None) -> Document:

@@ -8,8 +8,9 @@ from typing import Any
 from kb.config import Settings
 from kb.ingest.cache import RawCache
 from kb.ingest.manifest import load_manifest
-from kb.ingest.pipeline import FAILED, SUSPICIOUS, IngestReport, SourceResult, read_last_statuses
+from kb.ingest.pipeline import FAILED, SUSPICIOUS, IngestReport, SourceResult
 from kb.ingest.publish import current_generation
+from kb.ingest.statuses import read_last_statuses
 from kb.models import STATUS_TEXT, Document
 
 

@@ -20,9 +20,9 @@ import numpy as np
 from kb.config import SearchLimits
 from kb.models import Document, Passage
 from kb.search.caching import LRU, text_bytes
+from kb.search.columns import Columns
 from kb.search.corpus import Corpus
 from kb.search.explain import Clues, Explanation, explain
-from kb.search.matching import Columns
 from kb.search.reading import Reading
 from kb.search.request import SearchRequest
 from kb.search.snippets import AnalysedText, Link, escape, highlight, snippet

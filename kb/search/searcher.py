@@ -23,9 +23,10 @@ from whoosh.index import Index
 from kb.config import SearchLimits
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search.caching import LRU, text_bytes
+from kb.search.columns import read_columns
 from kb.search.corpus import Corpus
 from kb.search.hits import Hit, HitBuilder, Marker
-from kb.search.matching import Matcher, QueryTimeout, Synonyms, all_of, read_columns
+from kb.search.matching import Matcher, QueryTimeout, Synonyms, all_of
 from kb.search.query import ParsedQuery, parse
 from kb.search.reading import Reader
 from kb.search.request import InvalidRequest, SearchRequest

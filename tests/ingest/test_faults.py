@@ -17,7 +17,7 @@ import pytest
 from kb.ingest import pipeline
 from kb.ingest.cache import RawCache
 from kb.ingest.fetch import Fetcher
-from kb.ingest.pipeline import read_last_statuses
+from kb.ingest.statuses import read_last_statuses
 from tests.ingest.servers import OMIT, Answer, FaultServer, serve_from
 from tests.running import kb, rows
 from tests.worlds.mirror import (

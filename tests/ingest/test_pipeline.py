@@ -19,10 +19,10 @@ from kb.ingest.pipeline import (
     UNCHANGED,
     UPDATED,
     IngestReport,
-    read_last_statuses,
     shrinkage,
 )
 from kb.ingest.publish import CURRENT, IngestLocked, current_generation, ingest_lock
+from kb.ingest.statuses import read_last_statuses
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from tests.worlds import make_source
 from tests.worlds.mirror import (

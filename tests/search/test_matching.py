@@ -21,16 +21,15 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from kb.ingest.publish import build_generation
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
+from kb.search.columns import Columns, read_columns
 from kb.search.matching import (
     MAX_PREFIX_TERMS,
-    Columns,
     Concept,
     Match,
     Matcher,
     Prefixed,
     QueryTimeout,
     Synonyms,
-    read_columns,
 )
 from kb.search.terms import stem, stems
 from tests.worlds import make_source

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from kb.ingest.pipeline import LAST_STATUS_FILE, ingest
+from kb.ingest.pipeline import ingest
+from kb.ingest.statuses import LAST_STATUS_FILE
 from kb.web import create_app
 from tests.worlds.mirror import (
     DECLARATION,

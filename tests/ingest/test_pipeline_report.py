@@ -10,22 +10,13 @@ from kb.config import Settings
 from kb.ingest.pipeline import NEW, UNCHANGED, ingest
 from kb.search import SearchRequest, search
 from kb.search.library import Library, Snapshot
-from tests.pdfgen import SAMPLE_REPORT_TITLE, sample_report_pdf
+from tests.pdfgen import sample_report_pdf
+from tests.worlds.mirror import report_entry
 
 REPORT = "imaginary-er"
-MANIFEST = f"""
-[[source]]
-id = "{REPORT}"
-title = "{SAMPLE_REPORT_TITLE}"
-short_title = "Explanatory Report on Imaginary Matters"
-kind = "explanatory-report"
-year = 1999
-url = "https://reports.example.org/imaginary-matters"
-fetch_url = "http://127.0.0.1:9/imaginary-er.pdf"
-format = "pdf"
-parser = "report"
-citation = "Explanatory Report to ETS 185"
-"""
+MANIFEST = report_entry(
+    REPORT, "Explanatory Report to ETS 185", "http://127.0.0.1:9/imaginary-er.pdf"
+)
 
 
 @pytest.fixture

@@ -8,24 +8,16 @@ from flask.testing import FlaskClient
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.web import create_app
-from tests.pdfgen import SAMPLE_REPORT_TITLE, sample_report_pdf
-from tests.worlds.mirror import DECLARATION, TREATY, invented_world
+from tests.pdfgen import sample_report_pdf
+from tests.worlds.mirror import DECLARATION, TREATY, invented_world, report_entry
 
 NOTE = "Text as amended by the Protocol on Brighter Lanterns"
 REPORT = "lantern-er"
-REPORT_ENTRY = f"""
-[[source]]
-id = "{REPORT}"
-title = "{SAMPLE_REPORT_TITLE}"
-short_title = "Explanatory Report on Imaginary Matters"
-kind = "explanatory-report"
-year = 1999
-url = "https://reports.example.org/imaginary-matters"
-fetch_url = "https://reports.example.org/imaginary-matters.pdf"
-format = "pdf"
-parser = "report"
-citation = "Explanatory Report to the Lantern Convention"
-"""
+REPORT_ENTRY = report_entry(
+    REPORT,
+    "Explanatory Report to the Lantern Convention",
+    "https://reports.example.org/imaginary-matters.pdf",
+)
 ETS_30_NOTE = "Text as amended by the Second Additional Protocol (ETS No. 182)"
 
 

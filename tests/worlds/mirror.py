@@ -39,6 +39,7 @@ from kb.ingest.fetch import Fetcher
 from kb.ingest.pipeline import IngestReport, ingest
 from kb.search import SearchRequest, search
 from kb.search.library import Library
+from tests.pdfgen import SAMPLE_REPORT_TITLE
 from tests.worlds import FIXTURES
 
 if TYPE_CHECKING:
@@ -74,6 +75,23 @@ HOSTILE_TITLE = (
 HOSTILE_SHORT_TITLE = 'Quillwort <img src=x onerror="window.__pwned=1"> Convention'
 HOSTILE_CITATION = 'Quillwort Convention "><svg onload=window.__pwned=1> &amp; <b>Wardens</b>'
 HOSTILE_IMG_TEXT = '<img src=x onerror="window.__pwned=1">'
+
+
+def report_entry(source_id: str, citation: str, fetch_url: str) -> str:
+    """A manifest entry for the invented explanatory report of ``tests/pdfgen.py``."""
+    return f"""
+[[source]]
+id = "{source_id}"
+title = "{SAMPLE_REPORT_TITLE}"
+short_title = "Explanatory Report on Imaginary Matters"
+kind = "explanatory-report"
+year = 1999
+url = "https://reports.example.org/imaginary-matters"
+fetch_url = "{fetch_url}"
+format = "pdf"
+parser = "report"
+citation = "{citation}"
+"""
 
 
 def invented_world(root: Path, *, hostile: bool = False) -> Settings:

@@ -3,10 +3,11 @@
 Two layers hold a request to its size. gunicorn reads the request line first and
 refuses one over LIMIT_REQUEST_LINE bytes itself, before the app sees it (an HTML 414:
 it has not read the path, so it cannot tell a page from the API). Every shorter line
-reaches the app, where :func:`refuse_oversized_request` answers 414 to a target (path
-and query string) over MAX_TARGET_BYTES or a query ``q`` over MAX_Q_CHARS: JSON
-under /api/, a page elsewhere. The query is bounded on its own because the pages echo
-it into every facet, paging and export link: unbounded, a 1 MB query made a 48 MB page.
+reaches the app, where :func:`refuse_unreadable_request` answers 414 to a target (path
+and query string) over MAX_TARGET_BYTES or a query ``q`` over MAX_Q_CHARS, and 400 to a
+query string that is not UTF-8: JSON under /api/, a page elsewhere. The query is
+bounded on its own because the pages echo it into every facet, paging and export
+link: unbounded, a 1 MB query made a 48 MB page.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ class Reading:
     named: np.ndarray | None = None  # the passages of the instruments the query names
     defined: np.ndarray | None = None  # the definitions of the term the query is
     defined_term: str | None = None
+    phrased: np.ndarray | None = None  # the passages holding the typed words as a phrase
 
     @cached_property
     def marked(self) -> frozenset[tuple[str, ...]]:
@@ -106,6 +107,7 @@ class Reader:
         score = np.sum([m.score for m in matches], axis=0)
         every = coordination == len(concepts)
         shown = [c.render() for c in concepts]
+        found["phrased"] = self._phrased(concepts)
         if len(typed) == 1 or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
             match = Match(every, np.where(every, score, 0.0))
             read_as = " AND ".join(shown)
@@ -128,6 +130,14 @@ class Reader:
         read_as = " OR ".join(dict.fromkeys([*shown, *(c.render() for c in loose)]))
         concepts += loose
         return Reading(match, read_as, "any", tuple(notes), tuple(concepts), coordination, **found)
+
+    def _phrased(self, concepts: list[Concept]) -> np.ndarray | None:
+        """Where several typed words stand together as typed ("judicial oversight"):
+        those passages come before the ones holding the words apart."""
+        if len(concepts) < 2 or any(len(c.alternatives[0]) != 1 for c in concepts):
+            return None
+        terms = tuple(c.alternatives[0][0] for c in concepts)
+        return self.matcher.phrase(terms).mask
 
     def _word_by_word(self, typed: list[str], concepts: list[Concept]) -> list[Concept]:
         """Each word on its own (with its own synonyms), unless a concept already is it."""

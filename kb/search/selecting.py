@@ -40,6 +40,10 @@ class Selector:
     def __init__(self, matcher: Matcher, themes_bytes: int) -> None:
         self.matcher = matcher
         self.columns = matcher.columns
+        # a passage whose text the source does not give (ETS 182, Articles 1-6); a document
+        # known only by its metadata is no such passage: it ranks by its title
+        columns = matcher.columns
+        self.has_text = (columns.lengths["text"] > 0) | columns.metadata_only
         self._themes: LRU[str, Match] = LRU(themes_bytes, lambda _, match: match.bytes)
         self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
 
@@ -129,10 +133,14 @@ class Selector:
         keys = [columns.order[chosen]]  # np.lexsort: the last key sorts first
         if reading.match is not None or np.any(score[chosen]):
             keys.append(-score[chosen])
+            if reading.phrased is not None:
+                keys.append(-reading.phrased[chosen].astype(np.int8))
             if reading.named is not None:
                 keys.append(-reading.named[chosen].astype(np.int8))
             if reading.coordination is not None:
                 keys.append(-reading.coordination[chosen])
+            # a heading whose text the source does not give never ranks above a text
+            keys.append(-self.has_text[chosen].astype(np.int8))
             if reading.defined is not None:
                 keys.append(-reading.defined[chosen].astype(np.int8))
             if reading.pinned is not None:  # articles named come first, in document order

@@ -139,8 +139,9 @@ class Selector:
                 keys.append(-reading.named[chosen].astype(np.int8))
             if reading.coordination is not None:
                 keys.append(-reading.coordination[chosen])
-            # a heading whose text the source does not give never ranks above a text
-            keys.append(-self.has_text[chosen].astype(np.int8))
+            if np.any(score[chosen]):  # ranked by what matched, not browsed in order:
+                # a heading whose text the source does not give never ranks above a text
+                keys.append(-self.has_text[chosen].astype(np.int8))
             if reading.defined is not None:
                 keys.append(-reading.defined[chosen].astype(np.int8))
             if reading.pinned is not None:  # articles named come first, in document order

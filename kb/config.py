@@ -1,4 +1,4 @@
-"""Configuration in one place: where the manifest, the themes, the data and the mirror are.
+"""Configuration in one place: where the manifest, themes, thesaurus, data and mirror are.
 
 Every setting has a default that works from a checkout and an environment variable
 that overrides it; command-line options override both.
@@ -14,6 +14,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_ROOT / "corpus" / "sources.toml"
 DEFAULT_THEMES = PROJECT_ROOT / "corpus" / "themes.toml"
+DEFAULT_THESAURUS = PROJECT_ROOT / "corpus" / "thesaurus.toml"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_WORKERS = 2  # `kb serve`'s processes: one per core of a small machine
 # The largest body a source may have, fetched or read from a mirror: a bigger one (a
@@ -48,11 +49,12 @@ class SearchLimits:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where kb reads its manifest and themes and keeps its cache and index; its limits."""
+    """Where kb reads its manifest, themes and thesaurus, keeps its cache and index; its limits."""
 
     data_dir: Path = DEFAULT_DATA_DIR
     manifest: Path = DEFAULT_MANIFEST
     themes: Path = DEFAULT_THEMES
+    thesaurus: Path = DEFAULT_THESAURUS
     mirror: Path | None = None
     limits: SearchLimits = SearchLimits()
 
@@ -64,6 +66,7 @@ class Settings:
             data_dir=Path(env.get("KB_DATA_DIR") or DEFAULT_DATA_DIR),
             manifest=Path(env.get("KB_MANIFEST") or DEFAULT_MANIFEST),
             themes=Path(env.get("KB_THEMES") or DEFAULT_THEMES),
+            thesaurus=Path(env.get("KB_THESAURUS") or DEFAULT_THESAURUS),
             mirror=Path(mirror) if mirror else None,
         )
 

@@ -16,7 +16,6 @@ assistance, ...). Its phrases come in two kinds, kept apart on purpose:
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,11 @@ from typing import Any
 
 from kb.config import DEFAULT_THEMES
 from kb.ingest.errors import ConfigError
+from kb.search.vocabularies import read_versioned
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 _TEXT_FIELDS = ("id", "label", "description")
 _THEME_FIELDS = frozenset({*_TEXT_FIELDS, "synonyms", "related"})
-_TOP_FIELDS = frozenset({"version", "theme"})
 
 
 class ThemesError(ConfigError):
@@ -90,16 +89,7 @@ class Vocabulary:
 
 def load_themes(path: Path = DEFAULT_THEMES) -> Vocabulary:
     """The vocabulary in ``path``, or a ThemesError saying what is wrong and where."""
-    data = _read(path)
-    unknown = set(data) - _TOP_FIELDS
-    if unknown:
-        raise ThemesError(f"{path}: field {sorted(unknown)[0]!r}: unknown field")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ThemesError(f"{path}: field 'version': must be a positive integer")
-    entries = data.get("theme")
-    if not isinstance(entries, list) or not entries:
-        raise ThemesError(f"{path}: no [[theme]] entries")
+    version, entries = read_versioned(path, "theme", "themes", ThemesError)
     themes: dict[str, Theme] = {}
     for number, entry in enumerate(entries, 1):
         theme = _theme(entry, number, path)
@@ -107,18 +97,6 @@ def load_themes(path: Path = DEFAULT_THEMES) -> Vocabulary:
             raise ThemesError(f"{path}: theme {theme.id!r} (#{number}), field 'id': appears twice")
         themes[theme.id] = theme
     return Vocabulary(version=version, themes=themes)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    """The file's TOML as a table, or a ThemesError if it is missing, unreadable or not TOML."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ThemesError(f"{path}: no such themes file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ThemesError(f"{path}: cannot read the themes file: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ThemesError(f"{path}: not valid TOML: {error}") from None
 
 
 def _theme(entry: Any, number: int, path: Path) -> Theme:

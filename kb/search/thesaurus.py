@@ -21,7 +21,6 @@ A Thesaurus never changes once loaded; request threads may share it.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 from kb.config import DEFAULT_THESAURUS
 from kb.ingest.errors import ConfigError
 from kb.search.terms import stems
+from kb.search.vocabularies import read_versioned
 
 # The parts of the field a concept belongs to, in the order they are listed.
 AREAS = (
@@ -48,7 +48,6 @@ _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}\.(?:op[0-9]+-)?art-[0-9]+")
 _TEXT_FIELDS = ("id", "area", "pref", "note")
 _LIST_FIELDS = ("alt", "related", "instrument_terms", "articles")  # lists of strings
 _CONCEPT_FIELDS = frozenset({*_TEXT_FIELDS, *_LIST_FIELDS})
-_TOP_FIELDS = frozenset({"version", "concept"})
 
 LabelKey = tuple[str, ...]  # a phrase's index terms, in order
 
@@ -166,29 +165,8 @@ class Thesaurus:
 
 def load_thesaurus(path: Path = DEFAULT_THESAURUS) -> Thesaurus:
     """The thesaurus in ``path``, or a ThesaurusError saying what is wrong and where."""
-    data = _read(path)
-    unknown = set(data) - _TOP_FIELDS
-    if unknown:
-        raise ThesaurusError(f"{path}: field {sorted(unknown)[0]!r}: unknown field")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ThesaurusError(f"{path}: field 'version': must be a positive integer")
-    entries = data.get("concept")
-    if not isinstance(entries, list) or not entries:
-        raise ThesaurusError(f"{path}: no [[concept]] entries")
+    version, entries = read_versioned(path, "concept", "thesaurus", ThesaurusError)
     return _build(version, _concepts(entries, path), path)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    """The file's TOML as a table, or a ThesaurusError if it is missing, unreadable or not TOML."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ThesaurusError(f"{path}: no such thesaurus file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ThesaurusError(f"{path}: cannot read the thesaurus: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ThesaurusError(f"{path}: not valid TOML: {error}") from None
 
 
 Fail = Callable[[str, str], ThesaurusError]

@@ -1,0 +1,42 @@
+"""Reading the versioned vocabulary files of ``corpus/``: the themes and the thesaurus.
+
+Both are TOML with a positive integer ``version`` and a list of tables (``[[theme]]``,
+``[[concept]]``), nothing else at the top; each file's own module checks its tables.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from kb.ingest.errors import ConfigError
+
+
+def read_versioned(
+    path: Path, entry: str, what: str, error: type[ConfigError]
+) -> tuple[int, list[Any]]:
+    """The version and the ``[[entry]]`` tables of a vocabulary file, or ``error`` (a
+    subclass of ConfigError) saying what is wrong: ``what`` names the file ("themes")."""
+    data = _read(path, what, error)
+    unknown = set(data) - {"version", entry}
+    if unknown:
+        raise error(f"{path}: field {sorted(unknown)[0]!r}: unknown field")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise error(f"{path}: field 'version': must be a positive integer")
+    entries = data.get(entry)
+    if not isinstance(entries, list) or not entries:
+        raise error(f"{path}: no [[{entry}]] entries")
+    return version, entries
+
+
+def _read(path: Path, what: str, error: type[ConfigError]) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what} file") from None
+    except (OSError, UnicodeDecodeError) as reason:
+        raise error(f"{path}: cannot read the {what} file: {reason}") from None
+    except tomllib.TOMLDecodeError as reason:
+        raise error(f"{path}: not valid TOML: {reason}") from None

@@ -15,7 +15,6 @@ assistance, ...). Its phrases come in two kinds, kept apart on purpose:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,8 @@ from typing import Any
 
 from kb.config import DEFAULT_THEMES
 from kb.ingest.errors import ConfigError
-from kb.search.vocabularies import read_versioned
+from kb.search.vocabularies import check_entry, is_text, read_versioned
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 _TEXT_FIELDS = ("id", "label", "description")
 _THEME_FIELDS = frozenset({*_TEXT_FIELDS, "synonyms", "related"})
 
@@ -110,14 +108,7 @@ def _theme(entry: Any, number: int, path: Path) -> Theme:
     def fail(field: str, problem: str) -> ThemesError:
         return ThemesError(f"{where}, field {field!r}: {problem}")
 
-    unknown = set(entry) - _THEME_FIELDS
-    if unknown:
-        raise fail(sorted(unknown)[0], "unknown field")
-    for field in _TEXT_FIELDS:
-        if not _is_text(entry.get(field)):
-            raise fail(field, "missing or not a non-empty string")
-    if not _ID.fullmatch(entry["id"]):
-        raise fail("id", "use lower-case letters, digits and hyphens only")
+    check_entry(entry, _THEME_FIELDS, _TEXT_FIELDS, fail)
     return Theme(
         id=entry["id"],
         label=entry["label"],
@@ -132,7 +123,7 @@ def _synonyms(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[tupl
     if not isinstance(value, list):
         raise fail("synonyms", "must be a list of lists of phrases")
     for number, group in enumerate(value, 1):
-        if not isinstance(group, list) or not all(_is_text(phrase) for phrase in group):
+        if not isinstance(group, list) or not all(is_text(phrase) for phrase in group):
             raise fail("synonyms", f"group #{number} must be a list of non-empty strings")
         if len(group) < 2:
             raise fail("synonyms", f"group #{number} needs at least two phrases")
@@ -141,10 +132,6 @@ def _synonyms(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[tupl
 
 def _related(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[str, ...]:
     """Related terms: a list of non-empty strings."""
-    if not isinstance(value, list) or not all(_is_text(term) for term in value):
+    if not isinstance(value, list) or not all(is_text(term) for term in value):
         raise fail("related", "must be a list of non-empty strings")
     return tuple(value)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())

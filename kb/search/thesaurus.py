@@ -30,7 +30,7 @@ from typing import Any
 from kb.config import DEFAULT_THESAURUS
 from kb.ingest.errors import ConfigError
 from kb.search.terms import stems
-from kb.search.vocabularies import read_versioned
+from kb.search.vocabularies import check_entry, is_text, read_versioned
 
 # The parts of the field a concept belongs to, in the order they are listed.
 AREAS = (
@@ -42,7 +42,6 @@ AREAS = (
     "jurisdiction",
     "treaty-law",
 )
-_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
 # A treaty article's passage id: "coe-ets-185.art-2", "un-iccpr.op1-art-1".
 _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}\.(?:op[0-9]+-)?art-[0-9]+")
 _TEXT_FIELDS = ("id", "area", "pref", "note")
@@ -207,14 +206,7 @@ def _concept(entry: Any, number: int, path: Path) -> Concept:
     raw_id = entry.get("id")
     name = raw_id if isinstance(raw_id, str) else "?"
     fail = _failing(_where(path, name, number))
-    unknown = set(entry) - _CONCEPT_FIELDS
-    if unknown:
-        raise fail(sorted(unknown)[0], "unknown field")
-    for field in _TEXT_FIELDS:
-        if not _is_text(entry.get(field)):
-            raise fail(field, "missing or not a non-empty string")
-    if not _ID.fullmatch(entry["id"]):
-        raise fail("id", "use lower-case letters, digits and hyphens only")
+    check_entry(entry, _CONCEPT_FIELDS, _TEXT_FIELDS, fail)
     if entry["area"] not in AREAS:
         raise fail("area", f"{entry['area']!r} is not one of {', '.join(AREAS)}")
     articles = _phrases(entry.get("articles", []), "articles", fail)
@@ -233,7 +225,7 @@ def _concept(entry: Any, number: int, path: Path) -> Concept:
 
 def _phrases(value: Any, field: str, fail: Fail) -> tuple[str, ...]:
     """A list of non-empty strings, stripped."""
-    if not isinstance(value, list) or not all(_is_text(item) for item in value):
+    if not isinstance(value, list) or not all(is_text(item) for item in value):
         raise fail(field, "must be a list of non-empty strings")
     return tuple(item.strip() for item in value)
 
@@ -243,10 +235,6 @@ def _check_articles(articles: tuple[str, ...], fail: Fail) -> None:
         if not _ARTICLE_ID.fullmatch(article):
             problem = f"{article!r} is not an article's passage id (coe-ets-185.art-2)"
             raise fail("articles", problem)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def _build(version: int, concepts: dict[str, Concept], path: Path) -> Thesaurus:

@@ -6,7 +6,9 @@ Both are TOML with a positive integer ``version`` and a list of tables (``[[them
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,29 @@ def read_versioned(
     if not isinstance(entries, list) or not entries:
         raise error(f"{path}: no [[{entry}]] entries")
     return version, entries
+
+
+ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: "$" lets "id\n" by
+Fail = Callable[[str, str], ConfigError]  # (field, problem) -> the error to raise
+
+
+def check_entry(
+    entry: dict[str, Any], fields: Iterable[str], texts: Iterable[str], fail: Fail
+) -> None:
+    """One table's common checks: known ``fields`` only, each of ``texts`` a non-empty
+    string, and an ``id`` of lower-case letters, digits and hyphens."""
+    unknown = set(entry) - set(fields)
+    if unknown:
+        raise fail(sorted(unknown)[0], "unknown field")
+    for field in texts:
+        if not is_text(entry.get(field)):
+            raise fail(field, "missing or not a non-empty string")
+    if not ID.fullmatch(entry["id"]):
+        raise fail("id", "use lower-case letters, digits and hyphens only")
+
+
+def is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _read(path: Path, what: str, error: type[ConfigError]) -> dict[str, Any]:

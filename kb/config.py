@@ -7,9 +7,12 @@ that overrides it; command-line options override both.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from kb.ingest.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_ROOT / "corpus" / "sources.toml"
@@ -86,3 +89,16 @@ class Settings:
     @property
     def index_root(self) -> Path:
         return self.data_dir / "index"
+
+
+def read_toml(path: Path, what: str, error: type[ConfigError]) -> dict[str, Any]:
+    """A configuration file's TOML (the manifest, the themes, the thesaurus), or ``error``
+    saying it is missing, unreadable or not TOML; ``what`` names the file ("manifest")."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what} file") from None
+    except (OSError, UnicodeDecodeError) as reason:
+        raise error(f"{path}: cannot read the {what} file: {reason}") from None
+    except tomllib.TOMLDecodeError as reason:
+        raise error(f"{path}: not valid TOML: {reason}") from None

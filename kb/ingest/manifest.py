@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from kb.config import read_toml
 from kb.ingest.errors import ConfigError
 from kb.ingest.parsers import PARSERS
 from kb.models import FORMATS, KIND_LABELS, Source
@@ -28,14 +28,7 @@ class ManifestError(ConfigError):
 
 def load_manifest(path: Path) -> list[Source]:
     """Every source of the manifest, in its order, or a ManifestError saying what is wrong."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: no such manifest file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ManifestError(f"{path}: cannot read the manifest: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ManifestError(f"{path}: not valid TOML: {error}") from None
+    data = read_toml(path, "manifest", ManifestError)
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise ManifestError(f"{path}: no [[source]] entries")

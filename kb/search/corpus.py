@@ -57,10 +57,6 @@ class Corpus:
         """Where a passage stands in its document, from 0."""
         return self._passages[passage_id][2]
 
-    def citation(self, passage_id: str) -> str:
-        document, passage = self.passage(passage_id)
-        return document.citation(passage)
-
 
 def _articles(documents: dict[str, Document]) -> dict[str, tuple[str, ...]]:
     """Article number ("15", "2 bis") -> the ids of the passages so numbered, in order."""

@@ -107,7 +107,7 @@ class Reader:
         score = np.sum([m.score for m in matches], axis=0)
         every = coordination == len(concepts)
         shown = [c.render() for c in concepts]
-        found["phrased"] = self._phrased(concepts)
+        found["phrased"] = self._phrased(concepts) if int(every.sum()) > 1 else None
         if len(typed) == 1 or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
             match = Match(every, np.where(every, score, 0.0))
             read_as = " AND ".join(shown)
@@ -133,7 +133,8 @@ class Reader:
 
     def _phrased(self, concepts: list[Concept]) -> np.ndarray | None:
         """Where several typed words stand together as typed ("judicial oversight"):
-        those passages come before the ones holding the words apart."""
+        those passages come before the ones holding the words apart. Asked only when
+        two passages or more hold every word: Whoosh reads positions for it."""
         if len(concepts) < 2 or any(len(c.alternatives[0]) != 1 for c in concepts):
             return None
         terms = tuple(c.alternatives[0][0] for c in concepts)

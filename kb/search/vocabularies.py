@@ -7,11 +7,11 @@ Both are TOML with a positive integer ``version`` and a list of tables (``[[them
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from kb.config import read_toml
 from kb.ingest.errors import ConfigError
 
 
@@ -20,7 +20,7 @@ def read_versioned(
 ) -> tuple[int, list[Any]]:
     """The version and the ``[[entry]]`` tables of a vocabulary file, or ``error`` (a
     subclass of ConfigError) saying what is wrong: ``what`` names the file ("themes")."""
-    data = _read(path, what, error)
+    data = read_toml(path, what, error)
     unknown = set(data) - {"version", entry}
     if unknown:
         raise error(f"{path}: field {sorted(unknown)[0]!r}: unknown field")
@@ -54,14 +54,3 @@ def check_entry(
 
 def is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
-
-
-def _read(path: Path, what: str, error: type[ConfigError]) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{path}: no such {what} file") from None
-    except (OSError, UnicodeDecodeError) as reason:
-        raise error(f"{path}: cannot read the {what} file: {reason}") from None
-    except tomllib.TOMLDecodeError as reason:
-        raise error(f"{path}: not valid TOML: {reason}") from None

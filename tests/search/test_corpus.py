@@ -38,11 +38,6 @@ def test_articles_by_number_across_instruments(snapshot: Snapshot) -> None:
     assert all(pid.endswith(".art-1") for pid in both)
 
 
-def test_a_citation_by_passage_id(snapshot: Snapshot) -> None:
-    document, passage = snapshot.corpus.passage(f"{LANTERN}.art-5")
-    assert snapshot.corpus.citation(f"{LANTERN}.art-5") == document.citation(passage)
-
-
 def test_the_corpus_is_the_searchers(snapshot: Snapshot) -> None:
     """One corpus per generation: the searcher reads the same one, not a copy."""
     assert snapshot.searcher.corpus is snapshot.corpus

@@ -2,7 +2,8 @@
 
 A term may match as typed ("safeguards"), through stemming (the text says
 "safeguard"), through a synonym of the themes vocabulary ("MLA" found as "mutual
-assistance", naming the theme), or as an expansion of a prefix ("data*" found as
+assistance", naming the theme), through the thesaurus ("cracking" found as "illegal
+access", saying what the instruments call it), or as an expansion of a prefix ("data*" found as
 "database"). A theme filter adds the theme's phrases the passage holds; an article
 or an instrument named in the query, or a definition of the term asked for, says so.
 """
@@ -27,7 +28,17 @@ FIELD_NAMES = {
     "speakers": "the speakers",
 }
 SHARED_FIELDS = ("title", "people")  # shared by every passage of a document
-HOWS = ("exact", "stemming", "synonym", "prefix", "theme", "definition", "article", "name")
+HOWS = (
+    "exact",
+    "stemming",
+    "synonym",
+    "thesaurus",
+    "prefix",
+    "theme",
+    "definition",
+    "article",
+    "name",
+)
 MAX_WORDS = 4  # matched words named per reason
 
 
@@ -40,6 +51,8 @@ class Reason:
     matched: tuple[str, ...] = ()  # the passage's words that answered it
     where: tuple[str, ...] = ()  # keys of FIELD_NAMES
     theme: str | None = None  # the theme a synonym or a theme phrase belongs to
+    concept: str | None = None  # the thesaurus concept an expansion belongs to
+    gloss: str = ""  # what the instruments call that concept, and where
 
     @property
     def text(self) -> str:
@@ -52,6 +65,8 @@ class Reason:
             return f"{found} {place}, a form of “{self.query}”"
         if self.how == "synonym":
             return f"{found} {place}, a synonym of “{self.query}”{theme}"
+        if self.how == "thesaurus":
+            return f"{found} {place}: “{self.query}” is {self.gloss}"
         if self.how == "prefix":
             return f"{found} {place}, matching “{self.query}”"
         if self.how == "theme":
@@ -69,6 +84,7 @@ class Reason:
             "matched": list(self.matched),
             "where": list(self.where),
             "theme": self.theme,
+            "concept": self.concept,
             "text": self.text,
         }
 
@@ -129,12 +145,19 @@ def concept_reasons(
         matched, where = _found(fields, [(t,) for t in concept.expansion])
         return (Reason("prefix", concept.render(), tuple(matched), where),) if matched else ()
     typed, typed_words = stems(concept.label), _folded(concept.label)
-    found: dict[str, tuple[list[str], list[str]]] = {}  # how: (matched, where)
+    occurrences: list[tuple[str, str, str]] = []  # (how, field, word)
     for name, alternative, word in _occurrences(fields, concept.alternatives):
         if alternative != typed:
             how = "synonym"
         else:
             how = "exact" if _folded(word) == typed_words else "stemming"
+        occurrences.append((how, name, word))
+    sense = concept.sense
+    if sense is not None and not occurrences:  # the words typed say it better, where they match
+        expansions = [e for e in sense.expansions if e not in concept.alternatives]
+        occurrences = [("thesaurus", name, w) for name, _, w in _occurrences(fields, expansions)]
+    found: dict[str, tuple[list[str], list[str]]] = {}  # how: (matched, where)
+    for how, name, word in occurrences:
         words, places = found.setdefault(how, ([], []))
         if word not in words:
             words.append(word)
@@ -148,6 +171,8 @@ def concept_reasons(
             tuple(found[how][0][:MAX_WORDS]),
             tuple(n for n in FIELD_NAMES if n in found[how][1]),
             theme if how == "synonym" else None,
+            sense.concept_id if sense and how == "thesaurus" else None,
+            sense.gloss if sense and how == "thesaurus" else "",
         )
         for how in HOWS
         if how in found

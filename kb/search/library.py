@@ -23,6 +23,7 @@ from kb.models import Document
 from kb.search.corpus import Corpus
 from kb.search.searcher import Searcher
 from kb.search.themes import Vocabulary, load_themes
+from kb.search.thesaurus import Thesaurus, load_thesaurus
 
 
 class NoIndex(LookupError):
@@ -59,19 +60,22 @@ class Library:
         index_root: Path,
         vocabulary: Vocabulary | None = None,
         limits: SearchLimits | None = None,
+        thesaurus: Thesaurus | None = None,
     ) -> None:
         self.index_root = index_root
         self._pointer = str(index_root / CURRENT)  # stat'ed on every request: kept ready
         self.vocabulary = vocabulary or load_themes(Settings.from_env().themes)
         self.limits = limits or SearchLimits()
+        self.thesaurus = thesaurus or load_thesaurus(Settings.from_env().thesaurus)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Library:
-        """The library of ``settings``: their index, their themes, their limits."""
-        return cls(settings.index_root, load_themes(settings.themes), settings.limits)
+        """The library of ``settings``: their index, themes, limits and thesaurus."""
+        themes, thesaurus = load_themes(settings.themes), load_thesaurus(settings.thesaurus)
+        return cls(settings.index_root, themes, settings.limits, thesaurus)
 
     def snapshot(self) -> Snapshot:
         """The current generation; raises NoIndex before the first publish.
@@ -109,5 +113,5 @@ class Library:
             raise NoIndex(f"no index has been published in {self.index_root}; run `kb ingest`")
         ix = whoosh_index.open_dir(str(generation.whoosh_dir))
         corpus = Corpus({d.id: d for d in generation.documents()})
-        searcher = Searcher(ix, corpus, self.vocabulary, self.limits)
+        searcher = Searcher(ix, corpus, self.vocabulary, self.limits, self.thesaurus)
         return Snapshot(generation, ix, corpus, searcher)

@@ -19,7 +19,7 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +34,14 @@ from kb.search.columns import Columns
 from kb.search.terms import WORD, fold, stem, stems
 
 ALL_FIELDS = tuple(FIELD_WEIGHTS)
-DOCUMENT_FIELDS = ("title", "aliases")  # every passage of a document holds them alike
+NAMING_FIELDS = ("title", "aliases")  # both name the document: only the better one counts
+DOCUMENT_FIELDS = (*NAMING_FIELDS, "people")  # every passage of a document holds them alike
 PASSAGE_FIELDS = tuple(f for f in FIELD_WEIGHTS if f not in DOCUMENT_FIELDS)
+DOCUMENT_ONLY_SHARE = 0.2  # of a match through the document's fields alone, in a passage
 Fields = tuple[str, ...]
 K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
+EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (1.0)
 PREFIX_CANDIDATES = 500
 
 
@@ -75,6 +78,7 @@ class Concept:
     label: str
     alternatives: tuple[tuple[str, ...], ...]
     shown: tuple[str, ...] = ()
+    sense: Sense | None = None  # what the thesaurus adds, weighing EXPANSION_WEIGHT
 
     def render(self) -> str:
         shown = list({s.lower(): s for s in reversed(self.shown)}.values())[::-1]
@@ -85,7 +89,19 @@ class Concept:
     @property
     def marks(self) -> set[tuple[str, ...]]:
         """What to mark in a text: each alternative, a phrase only where it stands whole."""
-        return set(self.alternatives)
+        expanded = self.sense.expansions if self.sense else ()
+        return {*self.alternatives, *expanded}
+
+
+@dataclass(frozen=True)
+class Sense:
+    """A concept of the thesaurus that typed words name ("cracking"): the phrases it
+    expands to (index terms) and a gloss saying what the instruments call it."""
+
+    concept_id: str
+    expansions: tuple[tuple[str, ...], ...]
+    gloss: str  # "what Budapest Convention Article 2 calls “illegal access”"
+    called: tuple[str, ...] = ()  # the index terms of the name the gloss gives
 
 
 @dataclass(frozen=True)
@@ -112,17 +128,23 @@ class Prefixed:
 
 
 class Synonyms:
-    """Equivalent phrasings from the themes vocabulary, matched on index terms."""
+    """Equivalent phrasings, matched on index terms: the themes' synonym groups (which
+    weigh alike) and the thesaurus's labels, whose senses' expansions weigh less."""
 
-    def __init__(self, groups: list[tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        groups: list[tuple[str, ...]],
+        senses: Mapping[tuple[str, ...], Sense] | None = None,
+    ) -> None:
         self.groups: list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = []
         self.members: dict[tuple[str, ...], int] = {}
         for group in groups:
-            alternatives = tuple(dict.fromkeys(s for s in map(_phrase_stems, group) if s))
+            alternatives = tuple(dict.fromkeys(s for s in map(phrase_terms, group) if s))
             self.groups.append((group, alternatives))
             for alternative in alternatives:
                 self.members.setdefault(alternative, len(self.groups) - 1)
-        self.longest = max((len(m) for m in self.members), default=0)
+        self.senses: Mapping[tuple[str, ...], Sense] = senses or {}
+        self.longest = max((len(m) for m in (*self.members, *self.senses)), default=0)
 
     def concepts(self, typed: list[str]) -> list[Concept]:
         """Group the typed words into concepts, longest synonym phrase first."""
@@ -130,22 +152,29 @@ class Synonyms:
         concepts: list[Concept] = []
         at = 0
         while at < len(sequence):
-            found = self._match(sequence, at)
-            if found is None:
+            length = self._match(sequence, at)
+            if length is None:
                 word_index = sequence[at][1]
                 taken = [t for t, i in sequence[at:] if i == word_index]
                 concepts.append(Concept(typed[word_index], (tuple(taken),)))
                 at += len(taken)
                 continue
-            length, group = found
             first, last = sequence[at][1], sequence[at + length - 1][1]
-            names, alternatives = self.groups[group]
             label = " ".join(typed[first : last + 1])
-            concepts.append(Concept(label, alternatives, (label, *names)))
+            concepts.append(self._concept(label, tuple(t for t, _ in sequence[at : at + length])))
             at += length
         return concepts
 
-    def _match(self, sequence: list[tuple[str, int]], at: int) -> tuple[int, int] | None:
+    def _concept(self, label: str, key: tuple[str, ...]) -> Concept:
+        sense = self.senses.get(key)
+        group = self.members.get(key)
+        if group is None:
+            return Concept(label, (key,), sense=sense)
+        names, alternatives = self.groups[group]
+        return Concept(label, alternatives, (label, *names), sense)
+
+    def _match(self, sequence: list[tuple[str, int]], at: int) -> int | None:
+        """How many terms from ``at`` make the longest synonym or label, if any does."""
         for length in range(min(self.longest, len(sequence) - at), 0, -1):
             window = sequence[at : at + length]
             # a synonym must cover whole typed words, never half of "cross-border"
@@ -153,9 +182,9 @@ class Synonyms:
                 continue
             if at > 0 and sequence[at - 1][1] == window[0][1]:
                 continue
-            group = self.members.get(tuple(t for t, _ in window))
-            if group is not None:
-                return length, group
+            key = tuple(t for t, _ in window)
+            if key in self.members or key in self.senses:
+                return length
         return None
 
 
@@ -190,6 +219,7 @@ class Matcher:
             limits.prefixes_bytes, lambda text, found: text_bytes(text, *found[0])
         )
         self._local = threading.local()  # each request thread has its own deadline
+        self._document_only_share = np.where(columns.metadata_only, 1.0, DOCUMENT_ONLY_SHARE)
 
     @property
     def deadline(self) -> float:
@@ -228,12 +258,16 @@ class Matcher:
     def _term(self, term: str, fields: Fields) -> Match:
         """BM25F as Whoosh computes it: BM25 per field, times the field's weight, summed.
 
-        One difference: the title and the aliases both name the document, and every
-        passage of it carries them, so only the better of the two counts; summed,
-        a document whose title and aliases share the query's words would outrank
-        the passages that speak to it.
+        Two differences. The title and the aliases both name the document, and every
+        passage of it carries them, so only the better of the two counts; summed, a
+        document whose title and aliases share the query's words would outrank the
+        passages that speak to it. And a passage that holds the term only through its
+        document's fields (title, aliases, people) gets DOCUMENT_ONLY_SHARE of their
+        score: a proposal's title must not lift each of its sections above the
+        provisions that say the word (a document known by its metadata alone keeps
+        its title's whole score: it has nothing else).
         """
-        passage, document = np.zeros(self.n), np.zeros(self.n)
+        own, naming, shared = np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
         for field in fields:
             weight = FIELD_WEIGHTS[field]
             docnums, frequencies = self.postings(field, term)
@@ -243,11 +277,14 @@ class Matcher:
             norm = (1 - B) + B * lengths / self.columns.average_length[field]
             idf = math.log(self.columns.live / (len(docnums) + 1)) + 1
             scores = idf * frequencies * (K1 + 1) / (frequencies + K1 * norm) * weight
-            if field in DOCUMENT_FIELDS:
-                np.maximum.at(document, docnums, scores)
+            if field in NAMING_FIELDS:
+                np.maximum.at(naming, docnums, scores)
             else:
-                passage[docnums] += scores
-        score = passage + document
+                (shared if field in DOCUMENT_FIELDS else own)[docnums] += scores
+        document = naming + shared
+        if any(field in PASSAGE_FIELDS for field in fields):
+            document = np.where(own > 0, document, document * self._document_only_share)
+        score = own + document
         return Match(score > 0, score)
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -301,15 +338,27 @@ class Matcher:
         """Any of the concept's alternatives: the best one's score ("max"), or all ("sum").
 
         A phrase's score is its terms' mean, so that equivalent phrasings weigh alike
-        ("MLA" against "mutual assistance in criminal matters").
+        ("MLA" against "mutual assistance in criminal matters"). What the thesaurus adds
+        (the concept's sense) counts EXPANSION_WEIGHT of its best expansion's score, and
+        never more than the words typed where both match.
         """
+        result = self._alternatives(concept.alternatives, combine, fields)
+        if concept.sense is None:
+            return result
+        expanded = self._alternatives(concept.sense.expansions, "max", fields)
+        score = np.maximum(result.score, EXPANSION_WEIGHT * expanded.score)
+        return Match(result.mask | expanded.mask, score)
+
+    def _alternatives(
+        self, alternatives: tuple[tuple[str, ...], ...], combine: str, fields: Fields
+    ) -> Match:
         result: Match | None = None
-        for alternative in concept.alternatives:
+        for alternative in alternatives:
             if len(alternative) == 1:
                 match = self.term(alternative[0], fields)
             else:
                 match = self.phrase(alternative, fields)
-            if len(concept.alternatives) > 1 and len(alternative) > 1:
+            if len(alternatives) > 1 and len(alternative) > 1:
                 match = Match(match.mask, match.score / len(alternative))
             if result is None:
                 result = match
@@ -365,7 +414,7 @@ class Matcher:
         return (self.columns.years >= start) & (self.columns.years <= end)
 
 
-def _phrase_stems(phrase: str) -> tuple[str, ...]:
+def phrase_terms(phrase: str) -> tuple[str, ...]:
     """A synonym's terms, or none when analysis would make it a broader word.
 
     One-letter words are not indexed, so "e-evidence" would search for "evidence".

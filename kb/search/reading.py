@@ -77,6 +77,7 @@ class Reader:
         concepts: list[Concept | Prefixed] = []
         notes = list(parsed_notes)
         match, shown = self._boolean(node, concepts, notes)
+        notes += _sense_notes(concepts)
         if match is None:
             notes.append("the query has nothing to search for (only very common words or symbols)")
             match = self.matcher.nothing()
@@ -102,6 +103,7 @@ class Reader:
             if pinned is None:
                 notes.append("the query has only very common words; nothing was searched")
             return Reading(self.matcher.nothing(), "", "all", tuple(notes), **found)
+        notes += _sense_notes(concepts)
         matches = [self.matcher.concept(c) for c in concepts]
         coordination = np.sum([m.mask for m in matches], axis=0)
         score = np.sum([m.score for m in matches], axis=0)
@@ -263,6 +265,17 @@ def _plain_words(parsed: ParsedQuery) -> list[str]:
     node = parsed.node
     words = node.nodes if isinstance(node, q.All) else (node,)
     return [w.text for w in words if isinstance(w, q.Word) and w.text not in q.OPERATORS]
+
+
+def _sense_notes(concepts: list[Concept] | list[Concept | Prefixed]) -> list[str]:
+    """What the thesaurus made of the words typed: "“cracking”: what Budapest
+    Convention Article 2 calls “illegal access”"."""
+    said = {
+        c.label: c.sense.gloss
+        for c in concepts
+        if isinstance(c, Concept) and c.sense is not None and c.sense.called != stems(c.label)
+    }
+    return [f"“{label}”: {gloss}, also searched (weighing less)" for label, gloss in said.items()]
 
 
 def _grouped(shown: str) -> str:

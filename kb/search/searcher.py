@@ -31,9 +31,11 @@ from kb.search.query import ParsedQuery, parse
 from kb.search.reading import Reader
 from kb.search.request import InvalidRequest, SearchRequest
 from kb.search.selecting import Selector
+from kb.search.senses import senses
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
 from kb.search.themes import Theme, Vocabulary
+from kb.search.thesaurus import Thesaurus, load_thesaurus
 
 __all__ = ["Hit", "QueryTimeout", "SearchResult", "Searcher"]
 
@@ -63,7 +65,12 @@ class Searcher:
     """Searches one published generation of the index."""
 
     def __init__(
-        self, index: Index, corpus: Corpus, vocabulary: Vocabulary, limits: SearchLimits
+        self,
+        index: Index,
+        corpus: Corpus,
+        vocabulary: Vocabulary,
+        limits: SearchLimits,
+        thesaurus: Thesaurus | None = None,
     ) -> None:
         self.corpus = corpus
         self.limits = limits
@@ -71,7 +78,8 @@ class Searcher:
         self.vocabulary = vocabulary
         self.whoosh = index.searcher()
         self.columns = read_columns(self.whoosh, list(self.documents))
-        synonyms = Synonyms(vocabulary.synonym_groups())
+        thesaurus = thesaurus or load_thesaurus()
+        synonyms = Synonyms(vocabulary.synonym_groups(), senses(thesaurus, corpus))
         self.matcher = Matcher(self.whoosh, self.columns, synonyms, limits)
         with self.matcher.whoosh_lock:
             words = _vocabulary_words(vocabulary)

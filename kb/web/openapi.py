@@ -172,6 +172,11 @@ SCHEMAS: dict[str, Any] = {
                         "matched": STRINGS,
                         "where": {"type": "array", "items": {"enum": list(FIELD_NAMES)}},
                         "theme": NULLABLE_STRING,
+                        "concept": {
+                            "type": ["string", "null"],
+                            "description": "The thesaurus concept a `thesaurus` reason "
+                            "found the passage through (its id), else null.",
+                        },
                         "text": STRING,
                     }
                 ),

@@ -16,6 +16,7 @@ from tests.worlds.published import (
     tide_charter,
     write_generation,
     write_themes,
+    write_thesaurus,
 )
 
 
@@ -33,7 +34,7 @@ def documents() -> dict[str, Document]:
 def library(tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary) -> Iterator[Library]:
     root = tmp_path_factory.mktemp("index")
     write_generation(root, make_documents())
-    yield Library(root, vocabulary)
+    yield Library(root, vocabulary, thesaurus=write_thesaurus(root.parent / "thesaurus"))
 
 
 @pytest.fixture(scope="module")

@@ -318,6 +318,7 @@ def test_to_json() -> None:
         "matched": ["mutual assistance"],
         "where": ["text"],
         "theme": MLA_THEME,
+        "concept": None,
         "text": reason.text,
     }
     explanation = Explanation((reason,))

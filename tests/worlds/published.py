@@ -10,7 +10,8 @@ Five sources, in this order (the order is the document order of browsing):
 - ``harbour-transcript`` (igf-transcript, 2021): three runs of turns with speakers;
 - ``beacon-declaration`` (declaration, 2012): metadata only, no passages.
 
-Every sentence is invented. The themes vocabulary is invented too (``THEMES``). A second
+Every sentence is invented. The themes vocabulary is invented too (``THEMES``), and so is
+the thesaurus (``THESAURUS``): everyday words for what the Lantern Convention says. A second
 corpus, of instruments that define their terms (the Tide Charter and the Reef Protocol),
 is kept apart so that the first one's passages stay as they are.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from kb.ingest.publish import Generation, build_generation, publish
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Person
 from kb.search.themes import Vocabulary, load_themes
+from kb.search.thesaurus import Thesaurus, load_thesaurus
 from tests.worlds import make_source
 
 LANTERN, HARBOUR, PROPOSAL, TRANSCRIPT, DECLARATION = (
@@ -60,6 +62,30 @@ label = "Cross-border access"
 description = "Lights seen from the other side of a border."
 synonyms = [["cross-border", "trans-border", "transborder"]]
 related = ["publicly visible"]
+"""
+
+THESAURUS = """
+version = 1
+
+[[concept]]
+id = "quietude"
+area = "human-rights"
+pref = "quietude"
+alt = ["hush", "noise curfew"]
+related = ["logbook-preservation"]
+instrument_terms = ["quietude", "quiet hours"]
+articles = ["lantern-convention.art-2"]
+note = "Lantern Convention Art. 2 keeps the towers calm; the Harbour Treaty sets quiet hours"
+
+[[concept]]
+id = "logbook-preservation"
+area = "powers"
+pref = "preservation of logbooks"
+alt = ["log freeze", "logbook hold"]
+related = ["quietude"]
+instrument_terms = ["preserve their logbooks"]
+articles = ["lantern-convention.art-3"]
+note = "Lantern Convention Art. 3 has keepers preserve their logbooks for ninety days"
 """
 
 FILLER = "The tide rose and fell by the old pier while gulls argued over nothing. "
@@ -280,6 +306,13 @@ def write_themes(folder: Path) -> Vocabulary:
     path = folder / "themes.toml"
     path.write_text(THEMES, encoding="utf-8")
     return load_themes(path)
+
+
+def write_thesaurus(folder: Path) -> Thesaurus:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "thesaurus.toml"
+    path.write_text(THESAURUS, encoding="utf-8")
+    return load_thesaurus(path)
 
 
 # --- a second world: instruments that define their terms ------------------------------------

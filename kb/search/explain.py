@@ -65,6 +65,8 @@ class Reason:
             return f"{found} {place}, a form of “{self.query}”"
         if self.how == "synonym":
             return f"{found} {place}, a synonym of “{self.query}”{theme}"
+        if self.how == "thesaurus" and not self.matched:
+            return f"the thesaurus lists this provision for “{self.query}”, {self.gloss}"
         if self.how == "thesaurus":
             return f"{found} {place}: “{self.query}” is {self.gloss}"
         if self.how == "prefix":
@@ -113,6 +115,7 @@ class Clues:
     articles: tuple[str, ...] = ()  # "Article 32", when the passage is the article named
     named: str | None = None  # the instrument the passage belongs to, when named
     synonym_themes: dict[tuple[str, ...], str] = field(default_factory=dict)
+    passage_id: str = ""  # the passage's id: is it among a thesaurus concept's articles?
 
 
 def explain(
@@ -121,7 +124,7 @@ def explain(
     """The reasons, in the order: the query's terms, the theme, definition, article, name."""
     reasons: list[Reason] = []
     for concept in concepts:
-        found = concept_reasons(fields, concept, clues.synonym_themes)
+        found = concept_reasons(fields, concept, clues.synonym_themes, clues.passage_id)
         reasons += (r for r in found if not _said(r, reasons))
     if clues.theme and clues.theme_phrases:
         matched, where = _found(fields, clues.theme_phrases)
@@ -139,8 +142,10 @@ def concept_reasons(
     fields: dict[str, AnalysedText],
     concept: Concept | Prefixed,
     synonym_themes: dict[tuple[str, ...], str],
+    passage_id: str = "",
 ) -> tuple[Reason, ...]:
-    """How the passage (its ``fields``) holds one concept of the query, if it does."""
+    """How the passage (its ``fields``) holds one concept of the query, if it does; or,
+    holding none of its words, whether the thesaurus lists the passage for it."""
     if isinstance(concept, Prefixed):
         matched, where = _found(fields, [(t,) for t in concept.expansion])
         return (Reason("prefix", concept.render(), tuple(matched), where),) if matched else ()
@@ -163,6 +168,9 @@ def concept_reasons(
             words.append(word)
         if name not in places:
             places.append(name)
+    if sense is not None and not occurrences and passage_id in sense.articles:
+        label = concept.label.strip('"')
+        return (Reason("thesaurus", label, concept=sense.concept_id, gloss=sense.gloss),)
     theme = synonym_themes.get(concept.alternatives[0]) if concept.alternatives else None
     return tuple(
         Reason(

@@ -42,6 +42,7 @@ Fields = tuple[str, ...]
 K1, B = 1.2, 0.75
 MAX_PREFIX_TERMS = 50
 EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (1.0)
+RELATED_WEIGHT = 0.4  # the instruments' terms for related concepts, where they have none
 PREFIX_CANDIDATES = 500
 
 
@@ -89,8 +90,8 @@ class Concept:
     @property
     def marks(self) -> set[tuple[str, ...]]:
         """What to mark in a text: each alternative, a phrase only where it stands whole."""
-        expanded = self.sense.expansions if self.sense else ()
-        return {*self.alternatives, *expanded}
+        sense = self.sense
+        return {*self.alternatives, *(sense.expansions + sense.related if sense else ())}
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ class Sense:
     concept_id: str
     expansions: tuple[tuple[str, ...], ...]
     gloss: str  # "what Budapest Convention Article 2 calls “illegal access”"
-    called: tuple[str, ...] = ()  # the index terms of the name the gloss gives
+    names: frozenset[tuple[str, ...]] = frozenset()  # index terms of the names glossed
+    related: tuple[tuple[str, ...], ...] = ()  # weighing RELATED_WEIGHT
+    articles: tuple[str, ...] = ()  # the passages where the instruments hold it
 
 
 @dataclass(frozen=True)
@@ -347,7 +350,11 @@ class Matcher:
             return result
         expanded = self._alternatives(concept.sense.expansions, "max", fields)
         score = np.maximum(result.score, EXPANSION_WEIGHT * expanded.score)
-        return Match(result.mask | expanded.mask, score)
+        mask = result.mask | expanded.mask
+        if concept.sense.related:
+            related = self._alternatives(concept.sense.related, "max", fields)
+            score, mask = np.maximum(score, RELATED_WEIGHT * related.score), mask | related.mask
+        return Match(mask, score)
 
     def _alternatives(
         self, alternatives: tuple[tuple[str, ...], ...], combine: str, fields: Fields

@@ -18,12 +18,15 @@ from typing import Any
 
 import numpy as np
 
+from kb.models import KIND_LABELS
 from kb.search import query as q
 from kb.search.corpus import Corpus
 from kb.search.matching import Concept, Match, Matcher, Prefixed, any_of
 from kb.search.query import ParsedQuery, render
-from kb.search.terms import stems
+from kb.search.terms import fold, stems
+from kb.search.wording import STOP_WORDS, Wording, word_out
 
+ARTICLE_TIE_BREAK = 0.01  # the thesaurus's articles rank among themselves by their words
 ENOUGH_WITH_ALL_WORDS = 3  # fewer passages with all the words: rank by any word instead
 _ARTICLE = re.compile(r"\b(?:article|art\.?)\s*(\d{1,3})\b", re.IGNORECASE)
 
@@ -44,6 +47,8 @@ class Reading:
     defined: np.ndarray | None = None  # the definitions of the term the query is
     defined_term: str | None = None
     phrased: np.ndarray | None = None  # the passages holding the typed words as a phrase
+    years: tuple[int, ...] = ()  # years typed as words: only their passages
+    preferred: np.ndarray | None = None  # the passages of the kinds that kind words name
 
     @cached_property
     def marked(self) -> frozenset[tuple[str, ...]]:
@@ -59,6 +64,7 @@ class Reader:
         self.columns = matcher.columns
         self.corpus = corpus
         self.docnums = docnums
+        self.known_years = frozenset(int(year) for year in np.unique(self.columns.years))
         self.articles = {  # article number -> the docnums of the passages so numbered
             number: [docnums[i] for i in ids if i in docnums]
             for number, ids in corpus.articles.items()
@@ -94,25 +100,33 @@ class Reader:
             return Reading(match, text, "browse", tuple(notes), named=mask)
         pinned, articles, rest = self._pinned(text, notes)
         typed = rest.split()
-        concepts = self.matcher.synonyms.concepts(typed)
+        wording = word_out(self.matcher.synonyms.concepts(typed), self.known_years)
+        concepts = list(wording.concepts)
         if pinned is not None and not concepts:
             concepts = self._article_phrase(text)
         found: dict[str, Any] = {"pinned": pinned, "articles": articles}
         found["named"] = self._named_mask(text)
+        found["years"] = wording.years
+        found["preferred"] = self._preferred(wording.kinds)
+        notes += _wording_notes(wording)
+        if not concepts and wording.years and pinned is None:  # "2016 workshop"
+            read_as = _with_wording("", wording)
+            return Reading(None, read_as, "browse", tuple(notes), **found)
         if not concepts:
             if pinned is None:
                 notes.append("the query has only very common words; nothing was searched")
             return Reading(self.matcher.nothing(), "", "all", tuple(notes), **found)
         notes += _sense_notes(concepts)
-        matches = [self.matcher.concept(c) for c in concepts]
+        matches = [self.concept(c) for c in concepts]
         coordination = np.sum([m.mask for m in matches], axis=0)
         score = np.sum([m.score for m in matches], axis=0)
         every = coordination == len(concepts)
         shown = [c.render() for c in concepts]
         found["phrased"] = self._phrased(concepts) if int(every.sum()) > 1 else None
-        if len(typed) == 1 or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
+        one_word = len(concepts) == 1 and " " not in concepts[0].label
+        if one_word or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
             match = Match(every, np.where(every, score, 0.0))
-            read_as = " AND ".join(shown)
+            read_as = _with_wording(" AND ".join(shown), wording)
             return Reading(
                 match, read_as, "all", tuple(notes), tuple(concepts), coordination, **found
             )
@@ -122,16 +136,38 @@ class Reader:
             else "few passages have all the words; passages with some of them follow"
         )
         # a phrase or synonym made of several typed words may also match word by word
-        spread = [w for c in concepts if " " in c.label for w in c.label.split()]
+        spread = [
+            w
+            for c in concepts
+            if " " in c.label
+            for w in c.label.split()
+            if fold(w) not in STOP_WORDS
+        ]
         loose = self._word_by_word(spread, concepts)
         if loose:
-            matches = [self.matcher.concept(c) for c in loose]
+            matches = [self.concept(c) for c in loose]
             coordination = coordination * 100 + np.sum([m.mask for m in matches], axis=0)
             score = score + 0.5 * np.sum([m.score for m in matches], axis=0)
         match = Match(coordination > 0, score)
-        read_as = " OR ".join(dict.fromkeys([*shown, *(c.render() for c in loose)]))
+        read_as = _with_wording(
+            " OR ".join(dict.fromkeys([*shown, *(c.render() for c in loose)])), wording
+        )
         concepts += loose
         return Reading(match, read_as, "any", tuple(notes), tuple(concepts), coordination, **found)
+
+    def concept(self, concept: Concept) -> Match:
+        """A concept's match; the articles where the thesaurus says the instruments hold
+        its sense match it as well as the best passage does, whatever their words (their
+        own words rank them among themselves)."""
+        match = self.matcher.concept(concept)
+        sense = concept.sense
+        docnums = [self.docnums[a] for a in sense.articles if a in self.docnums] if sense else []
+        if not docnums or not match.mask.any():
+            return match
+        mask, score = match.mask.copy(), match.score.copy()
+        mask[docnums] = True
+        score[docnums] = score.max() + ARTICLE_TIE_BREAK * score[docnums]
+        return Match(mask, score)
 
     def _phrased(self, concepts: list[Concept]) -> np.ndarray | None:
         """Where several typed words stand together as typed ("judicial oversight"):
@@ -168,6 +204,12 @@ class Reader:
         term = definitions[0].term
         notes = (*reading.notes, f"“{term}” is a defined term: its definitions come first")
         return replace(reading, defined=defined, defined_term=term, notes=notes)
+
+    def _preferred(self, kinds: tuple[str, ...]) -> np.ndarray | None:
+        """The passages of the kinds of document the query's kind words name."""
+        if not kinds:
+            return None
+        return any_of((self.columns.kind_mask(kind) for kind in kinds), self.columns.n)
 
     def _named_mask(self, text: str) -> np.ndarray | None:
         """Passages of the instruments the query names by an alias ("Convention 108")."""
@@ -239,9 +281,9 @@ class Reader:
         concepts = [c for c in concepts if c.alternatives[0]]
         if not concepts:
             return None, ""
-        result = self.matcher.concept(concepts[0])
+        result = self.concept(concepts[0])
         for concept in concepts[1:]:
-            result = result & self.matcher.concept(concept)
+            result = result & self.concept(concept)
         found += concepts
         return result, " ".join(c.render() for c in concepts)
 
@@ -267,13 +309,38 @@ def _plain_words(parsed: ParsedQuery) -> list[str]:
     return [w.text for w in words if isinstance(w, q.Word) and w.text not in q.OPERATORS]
 
 
+def _wording_notes(wording: Wording) -> list[str]:
+    """How the words that are not searched for were read, and how to undo it."""
+    notes = []
+    if wording.dropped:
+        listed = ", ".join(f"“{w}”" for w in wording.dropped)
+        notes.append(f"question and common words left out: {listed}")
+    for year in wording.years:
+        notes.append(f"“{year}” read as the year filter year:{year}; quote it to search the number")
+    if wording.kind_words:
+        listed = ", ".join(f"“{w}”" for w in wording.kind_words)
+        kinds = " and ".join(KIND_LABELS[k] for k in wording.kinds)
+        notes.append(f"{listed} read as a preference: {kinds} first; quote it to search the word")
+    return notes
+
+
+def _with_wording(read_as: str, wording: Wording) -> str:
+    """The reading in the query language, with the years and kinds the words asked for."""
+    parts = [read_as] if read_as else []
+    if wording.years:
+        parts.append("year:" + ",".join(str(year) for year in wording.years))
+    if wording.kinds:
+        parts.append(f"[{', '.join(wording.kinds)} first]")
+    return " ".join(parts)
+
+
 def _sense_notes(concepts: list[Concept] | list[Concept | Prefixed]) -> list[str]:
     """What the thesaurus made of the words typed: "“cracking”: what Budapest
     Convention Article 2 calls “illegal access”"."""
     said = {
         c.label: c.sense.gloss
         for c in concepts
-        if isinstance(c, Concept) and c.sense is not None and c.sense.called != stems(c.label)
+        if isinstance(c, Concept) and c.sense is not None and stems(c.label) not in c.sense.names
     }
     return [f"“{label}”: {gloss}, also searched (weighing less)" for label, gloss in said.items()]
 

@@ -3,8 +3,10 @@
 After a query is read (:mod:`kb.search.reading`), the passages it selects are narrowed
 by the theme and the filters (kind, source, year, speaker), counted for each facet
 under every filter but its own, and put in order: articles named first, then
-definitions of the term asked for, then passages holding more of the concepts, then
-by score, then in document order (or by year, when asked).
+definitions of the term asked for, then passages with text before headings without,
+then the kinds of document the query's kind words prefer, then passages holding more
+of the concepts, then those naming the instruments named, holding the words as a
+phrase, then by score, then in document order (or by year, when asked).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Selector:
         for first in (reading.pinned, reading.defined):
             if first is not None:
                 mask = mask | first
+        if reading.years:  # typed as words: "in 2016"
+            mask = mask & np.isin(columns.years, reading.years)
         if theme is not None:
             by_theme = self.theme_match(theme)
             mask = mask & by_theme.mask
@@ -139,6 +143,8 @@ class Selector:
                 keys.append(-reading.named[chosen].astype(np.int8))
             if reading.coordination is not None:
                 keys.append(-reading.coordination[chosen])
+            if reading.preferred is not None:  # kind words: "session", "treaty"
+                keys.append(-reading.preferred[chosen].astype(np.int8))
             if np.any(score[chosen]):  # ranked by what matched, not browsed in order:
                 # a heading whose text the source does not give never ranks above a text
                 keys.append(-self.has_text[chosen].astype(np.int8))
@@ -148,6 +154,8 @@ class Selector:
                 pinned = reading.pinned[chosen]
                 keys.append(np.where(pinned, columns.order[chosen], 0))
                 keys.append(-pinned.astype(np.int8))
+        elif reading.preferred is not None:  # browsing the kinds named first: "2016 workshop"
+            keys.append(-reading.preferred[chosen].astype(np.int8))
         if sort == "year_desc":
             keys.append(-columns.years[chosen])
         elif sort == "year_asc":

@@ -10,6 +10,8 @@ gloss naming what the instruments call it, for the reading and the explanations.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kb.search.corpus import Corpus
 from kb.search.matching import Sense, phrase_terms
 from kb.search.thesaurus import Concept, LabelKey, Thesaurus
@@ -22,9 +24,31 @@ def senses(thesaurus: Thesaurus, corpus: Corpus) -> dict[LabelKey, Sense]:
 
 
 def _sense(thesaurus: Thesaurus, concept: Concept, corpus: Corpus) -> Sense:
-    phrases = (phrase_terms(phrase) for phrase in thesaurus.expansions(concept.id))
-    expansions = tuple(dict.fromkeys(terms for terms in phrases if terms))
-    return Sense(concept.id, expansions, gloss(concept, corpus), phrase_terms(called(concept)))
+    """A concept the instruments have no term for ("data localisation") is searched
+    through their terms for its related concepts too ("transborder flows")."""
+    expansions = _terms(thesaurus.expansions(concept.id))
+    related = () if concept.instrument_terms else _related_terms(thesaurus, concept)
+    related = tuple(r for r in related if r not in expansions)
+    # a gloss says nothing to whoever typed the very name it gives
+    names = {called(concept)} if held_in(concept, corpus) else {called(concept), concept.pref}
+    return Sense(
+        concept.id,
+        expansions,
+        gloss(concept, corpus),
+        frozenset(map(phrase_terms, names)),
+        related,
+        concept.articles,
+    )
+
+
+def _related_terms(thesaurus: Thesaurus, concept: Concept) -> tuple[tuple[str, ...], ...]:
+    return _terms(
+        term for other in thesaurus.related(concept.id) for term in other.instrument_terms
+    )
+
+
+def _terms(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(terms for terms in map(phrase_terms, phrases) if terms))
 
 
 def called(concept: Concept) -> str:
@@ -32,14 +56,22 @@ def called(concept: Concept) -> str:
     return concept.instrument_terms[0] if concept.instrument_terms else concept.pref
 
 
-def gloss(concept: Concept, corpus: Corpus) -> str:
-    """What the instruments call the concept, and where: "what Budapest Convention
-    Article 2 calls “illegal access”"; its preferred term where no article is known."""
+def held_in(concept: Concept, corpus: Corpus) -> str | None:
+    """The first of the concept's articles that the corpus holds: "Budapest Convention
+    Article 2"; None if it holds none."""
     for article in concept.articles:
         try:
             document, passage = corpus.passage(article)
         except KeyError:
             continue
-        where = passage.label.split(" – ")[0]
-        return f"what {document.source.short_title} {where} calls “{called(concept)}”"
-    return f"the concept “{concept.pref}”"
+        return f"{document.source.short_title} {passage.label.split(' – ')[0]}"
+    return None
+
+
+def gloss(concept: Concept, corpus: Corpus) -> str:
+    """What the instruments call the concept, and where: "what Budapest Convention
+    Article 2 calls “illegal access”"; its preferred term where no article is known."""
+    where = held_in(concept, corpus)
+    if where is None:
+        return f"the concept “{concept.pref}”"
+    return f"what {where} calls “{called(concept)}”"

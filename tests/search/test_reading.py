@@ -1,8 +1,8 @@
 """Reading a query through the thesaurus: everyday words find what the instruments say.
 
 On the invented world of ``tests/worlds/published.py`` and its invented thesaurus:
-"hush" and "noise curfew" are labels of the concept the Lantern Convention calls
-"quietude" (its Article 2), which the Harbour Treaty calls "quiet hours".
+"hush" and "noise curfew" are labels of the concept "calm at night", which the Lantern
+Convention calls "quietude" (its Article 2) and the Harbour Treaty "quiet hours".
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def test_the_reading_says_what_the_instruments_call_it(snapshot: Snapshot) -> No
 
 def test_no_gloss_when_the_word_typed_is_the_instruments_own(snapshot: Snapshot) -> None:
     assert not any("calls" in note for note in run(snapshot, "quietude").notes)
+    assert any("calls" in note for note in run(snapshot, "calm at night").notes)
 
 
 def test_the_explanation_names_the_concept(snapshot: Snapshot) -> None:
@@ -46,7 +47,7 @@ def test_the_explanation_names_the_concept(snapshot: Snapshot) -> None:
     [reason] = hit.explanation.reasons
     assert (reason.how, reason.concept, reason.matched) == (
         "thesaurus",
-        "quietude",
+        "calm",
         ("quiet hours",),
     )
     assert reason.text == (
@@ -55,10 +56,10 @@ def test_the_explanation_names_the_concept(snapshot: Snapshot) -> None:
 
 
 def test_an_expansion_weighs_less_than_the_words_typed(snapshot: Snapshot) -> None:
-    article = f"{LANTERN}.art-2"  # its heading says "Quietude"
+    article = f"{LANTERN}.art-6"  # it says "quietude"
     typed = next(h for h in run(snapshot, "quietude").hits if h.id == article)
     expanded = next(h for h in run(snapshot, "hush").hits if h.id == article)
-    assert expanded.score == pytest.approx(EXPANSION_WEIGHT * typed.score)
+    assert expanded.score == pytest.approx(EXPANSION_WEIGHT * typed.score, abs=1e-3)
 
 
 def test_the_words_typed_mark_the_text_and_so_do_the_expansions(snapshot: Snapshot) -> None:
@@ -71,3 +72,19 @@ def test_a_label_of_several_words_is_one_concept(snapshot: Snapshot) -> None:
     assert ids(result)[0] == f"{LANTERN}.art-3"
     assert result.read_as.startswith("log freeze")
     assert any("Lantern Convention Article 3" in note for note in result.notes)
+
+
+def test_the_articles_the_thesaurus_lists_rank_with_the_best_whatever_their_words(
+    snapshot: Snapshot,
+) -> None:
+    # Harbour Treaty Article 6 says "stays awake"; Lantern Convention Article 6 has none of
+    # the concept's words, but the thesaurus lists it
+    result = run(snapshot, "night watch")
+    assert ids(result)[:2] == [f"{HARBOUR}.art-6", f"{LANTERN}.art-6"]
+    listed = result.hits[1]
+    [reason] = listed.explanation.reasons
+    assert reason.text == (
+        "the thesaurus lists this provision for “night watch”, "
+        "what Harbour Treaty Article 6 calls “stays awake”"
+    )
+

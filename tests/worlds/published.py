@@ -68,9 +68,9 @@ THESAURUS = """
 version = 1
 
 [[concept]]
-id = "quietude"
+id = "calm"
 area = "human-rights"
-pref = "quietude"
+pref = "calm at night"
 alt = ["hush", "noise curfew"]
 related = ["logbook-preservation"]
 instrument_terms = ["quietude", "quiet hours"]
@@ -82,10 +82,19 @@ id = "logbook-preservation"
 area = "powers"
 pref = "preservation of logbooks"
 alt = ["log freeze", "logbook hold"]
-related = ["quietude"]
+related = ["calm"]
 instrument_terms = ["preserve their logbooks"]
 articles = ["lantern-convention.art-3"]
 note = "Lantern Convention Art. 3 has keepers preserve their logbooks for ninety days"
+
+[[concept]]
+id = "night-watch"
+area = "powers"
+pref = "night watch"
+alt = ["staying awake"]
+instrument_terms = ["stays awake"]
+articles = ["harbour-treaty.art-6", "lantern-convention.art-6"]
+note = "Harbour Treaty Art. 6 keeps keepers awake in fog; Lantern Convention Art. 6 sets conditions"
 """
 
 FILLER = "The tide rose and fell by the old pier while gulls argued over nothing. "

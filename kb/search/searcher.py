@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from whoosh.index import Index
 
@@ -28,9 +28,9 @@ from kb.search.corpus import Corpus
 from kb.search.hits import Hit, HitBuilder, Marker
 from kb.search.matching import Matcher, QueryTimeout, Synonyms, all_of
 from kb.search.query import ParsedQuery, parse
-from kb.search.reading import Reader
+from kb.search.reading import Reader, Reading
 from kb.search.request import InvalidRequest, SearchRequest
-from kb.search.selecting import Selector
+from kb.search.selecting import Selector, collapse
 from kb.search.senses import senses
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
@@ -55,6 +55,10 @@ class SearchResult:
     marks: frozenset[tuple[str, ...]] = frozenset()  # what the query marks in a text
     # the search answered instead of the one asked (a suggestion, a theme), if another
     answered: SearchRequest | None = None
+    # documents with more passages than the first page shows: how many more, by source
+    collapsed: dict[str, int] = field(default_factory=dict)
+    # for a query that found nothing: related concepts the corpus holds (their terms)
+    related: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -83,7 +87,8 @@ class Searcher:
         self.matcher = Matcher(self.whoosh, self.columns, synonyms, limits)
         with self.matcher.whoosh_lock:
             words = _vocabulary_words(vocabulary)
-            self.spelling = Spelling.of(self.whoosh.reader(), words, limits.corrections_bytes)
+            reader = self.whoosh.reader()
+            self.spelling = Spelling.of(reader, words, limits.corrections_bytes, thesaurus)
         docnums = {id_: docnum for docnum, id_ in enumerate(self.columns.ids)}
         records = [self._record(id_) for id_ in self.columns.ids]
         self.reader = Reader(self.matcher, corpus, docnums)
@@ -142,23 +147,39 @@ class Searcher:
         parsed = parse(request.q)
         result = self._answer(request, parsed)
         suggestion = self.spelling.suggest(parsed, self.matcher.check_time)
-        if result.total == 0 and suggestion:
-            instead = self._answer(request, parse(suggestion))
-            note = f"no passage matched {request.q!r}; showing results for {suggestion!r}"
-            return replace(
-                instead,
-                notes=(*result.notes, note),
-                suggestion=suggestion,
-                searched_instead=suggestion,
-                answered=replace(request, q=suggestion),
-            )
+        if suggestion and (result.total == 0 or result.mode == "any"):
+            instead = self._corrected(request, result, suggestion)
+            if instead is not None:
+                return instead
         theme = self._theme_named(parsed) if result.total == 0 and not request.theme else None
         if theme is not None:
             shown = replace(request, q="", theme=theme.id)
             note = f"no passage matched {request.q!r}; showing the theme {theme.label!r}"
             instead = self._answer(shown, parse(""))
             return replace(instead, request=request, notes=(*result.notes, note), answered=shown)
+        if result.total == 0 and not suggestion:
+            absence = self.spelling.absent(parsed)
+            notes = (*result.notes, *absence.notes)
+            return replace(result, notes=notes, related=absence.related)
         return replace(result, suggestion=suggestion)
+
+    def _corrected(
+        self, request: SearchRequest, result: SearchResult, suggestion: str
+    ) -> SearchResult | None:
+        """The results of the corrected query, for a query that found nothing or found
+        passages only through some of its words (a misspelt word no passage uses cannot
+        match): None when the correction finds nothing either where the query found some."""
+        instead = self._answer(request, parse(suggestion))
+        if instead.total == 0 and result.total > 0:
+            return None
+        note = f"no passage matched {request.q!r}; showing results for {suggestion!r}"
+        return replace(
+            instead,
+            notes=(*instead.notes, note),  # how the correction was read, not the typo
+            suggestion=suggestion,
+            searched_instead=suggestion,
+            answered=replace(request, q=suggestion),
+        )
 
     def _theme_named(self, parsed: ParsedQuery) -> Theme | None:
         """The theme whose label or one of whose phrases the whole query is."""
@@ -174,6 +195,12 @@ class Searcher:
         selected = base & all_of(filters.values(), self.columns.n)
         facets = selector.facets(base, filters)
         ranked = selector.rank(selected, score, reading, request.sort)
+        collapsed: dict[str, int] = {}
+        if _collapses(request, reading):
+            columns = self.columns
+            ranked, collapsed = collapse(
+                ranked, columns.source_codes, columns.source_names, request.per_page
+            )
         start = (request.page - 1) * request.per_page
         page = ranked[start : start + request.per_page]
         hits = tuple(self.hits.hit(int(d), float(score[d]), reading, request) for d in page)
@@ -189,6 +216,7 @@ class Searcher:
             searched_instead=None,
             took_ms=0.0,
             marks=reading.marked,
+            collapsed=collapsed if request.page == 1 else {},
         )
 
     def highlighter(self, query: str, marks: frozenset[tuple[str, ...]] | None = None) -> Marker:
@@ -210,10 +238,17 @@ class Searcher:
             return self.documents[record_id.partition(".")[0]], None
 
 
+def _collapses(request: SearchRequest, reading: Reading) -> bool:
+    """Whether the first page shows at most two passages a document: in a search ranked
+    by relevance, not limited to one document."""
+    ranked = reading.match is not None and reading.mode != "browse"
+    return ranked and request.sort == "relevance" and len(request.sources) != 1
+
+
 def _result_bytes(result: SearchResult) -> int:
     """What a cached result holds of its own: the request, the reading, the hits."""
     request = result.request
-    texts = (request.q, result.read_as, *result.notes, result.suggestion or "")
+    texts = (request.q, result.read_as, *result.notes, result.suggestion or "", *result.related)
     marks = (term for mark in result.marks for term in mark)
     facets = (value for counts in result.facets.values() for value in counts)
     return text_bytes(*texts, *marks, *facets) + sum(hit.bytes for hit in result.hits)

@@ -259,6 +259,14 @@ SCHEMAS: dict[str, Any] = {
                     "sort": STRING,
                     "notes": STRINGS,
                     "searched_instead": NULLABLE_STRING,
+                    "related": {
+                        **STRINGS,
+                        "description": "For a query that found nothing and holds no "
+                        "misspelling (a real word is never corrected): concepts of the "
+                        "thesaurus near the words no passage uses, which the corpus holds, "
+                        "by their preferred terms, each a query to try; notes say which "
+                        "words no passage uses. Empty otherwise.",
+                    },
                 },
             ),
             "total": INTEGER,

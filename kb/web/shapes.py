@@ -98,6 +98,7 @@ def search_json(
             "sort": request.sort,
             "notes": list(result.notes),
             "searched_instead": result.searched_instead,
+            "related": list(result.related),
         },
         "total": result.total,
         "page": request.page,

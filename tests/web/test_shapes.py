@@ -241,6 +241,7 @@ def test_a_search_answer() -> None:
             "sort": "year_desc",
             "notes": ["a note"],
             "searched_instead": None,
+            "related": [],
         },
         "total": 3,
         "page": 2,

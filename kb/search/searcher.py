@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from whoosh.index import Index
 
@@ -28,9 +28,9 @@ from kb.search.corpus import Corpus
 from kb.search.hits import Hit, HitBuilder, Marker
 from kb.search.matching import Matcher, QueryTimeout, Synonyms, all_of
 from kb.search.query import ParsedQuery, parse
-from kb.search.reading import Reader
+from kb.search.reading import Reader, Reading
 from kb.search.request import InvalidRequest, SearchRequest
-from kb.search.selecting import Selector
+from kb.search.selecting import Selector, collapse
 from kb.search.senses import senses
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
@@ -55,6 +55,8 @@ class SearchResult:
     marks: frozenset[tuple[str, ...]] = frozenset()  # what the query marks in a text
     # the search answered instead of the one asked (a suggestion, a theme), if another
     answered: SearchRequest | None = None
+    # documents with more passages than the first page shows: how many more, by source
+    collapsed: dict[str, int] = field(default_factory=dict)
     # for a query that found nothing: related concepts the corpus holds (their terms)
     related: tuple[str, ...] = ()
 
@@ -193,6 +195,12 @@ class Searcher:
         selected = base & all_of(filters.values(), self.columns.n)
         facets = selector.facets(base, filters)
         ranked = selector.rank(selected, score, reading, request.sort)
+        collapsed: dict[str, int] = {}
+        if _collapses(request, reading) and score[ranked].any():  # ranked by what matched
+            columns = self.columns
+            ranked, collapsed = collapse(
+                ranked, columns.source_codes, columns.source_names, request.per_page
+            )
         start = (request.page - 1) * request.per_page
         page = ranked[start : start + request.per_page]
         hits = tuple(self.hits.hit(int(d), float(score[d]), reading, request) for d in page)
@@ -208,6 +216,7 @@ class Searcher:
             searched_instead=None,
             took_ms=0.0,
             marks=reading.marked,
+            collapsed=collapsed if request.page == 1 else {},
         )
 
     def highlighter(self, query: str, marks: frozenset[tuple[str, ...]] | None = None) -> Marker:
@@ -227,6 +236,13 @@ class Searcher:
             return self.corpus.passage(record_id)
         except KeyError:
             return self.documents[record_id.partition(".")[0]], None
+
+
+def _collapses(request: SearchRequest, reading: Reading) -> bool:
+    """Whether the first page shows at most two passages a document: in a search ranked
+    by relevance, not limited to one document."""
+    ranked = reading.match is not None and reading.mode != "browse"
+    return ranked and request.sort == "relevance" and len(request.sources) != 1
 
 
 def _result_bytes(result: SearchResult) -> int:

@@ -34,6 +34,7 @@ THEME_BOOST = 0.5  # a theme's weight beside a query (alone, a theme is the whol
 THEME_TITLE_WEIGHT = 0.1  # a theme's phrases in a document's title, for each of its passages
 METADATA_ONLY_WEIGHT = 0.5  # a title match of a document with no text ranks below passages
 MAX_SPEAKER_FACETS = 20
+MAX_PER_DOCUMENT = 2  # passages of one document on the first page of a ranked search
 
 
 class Selector:
@@ -167,3 +168,31 @@ def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
     counts = np.bincount(codes, minlength=len(names))
     order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
     return {names[i]: int(counts[i]) for i in order if counts[i]}
+
+
+def collapse(
+    ranked: np.ndarray, codes: np.ndarray, names: list[str], per_page: int
+) -> tuple[np.ndarray, dict[str, int]]:
+    """The first page holds at most MAX_PER_DOCUMENT passages of each document (while
+    other documents have passages to show); the passages that would have exceeded it
+    follow the page, in rank order, so that paging still reaches every one.
+
+    ``codes`` are the ranked passages' document codes (``names`` their ids). Returns the
+    new order, and how many passages of each document on the first page come after it
+    ("3 more from this document").
+    """
+    codes = codes[ranked]
+    shown = np.zeros(len(ranked), dtype=bool)
+    counts: Counter[int] = Counter()
+    taken = 0
+    for at, code in enumerate(codes.tolist()):  # only until the first page is full
+        if taken == per_page:
+            break
+        if counts[code] < MAX_PER_DOCUMENT:
+            counts[code] += 1
+            shown[at] = True
+            taken += 1
+    order = np.concatenate([ranked[shown], ranked[~shown]])
+    beyond = Counter(np.concatenate([codes[shown], codes[~shown]])[per_page:].tolist())
+    capped = (code for code, count in counts.items() if count == MAX_PER_DOCUMENT)
+    return order, {names[code]: beyond[code] for code in capped if beyond[code]}

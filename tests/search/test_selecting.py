@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import numpy as np
 import pytest
 
 from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import Library, SearchRequest, Snapshot, search
+from kb.search.selecting import collapse
 from kb.search.themes import Vocabulary
 from tests.worlds import make_source
-from tests.worlds.published import write_generation
+from tests.worlds.published import LANTERN, write_generation
 
 WAYS = "harbour-ways"
 NOTE = "The source gives this article's heading only: it amends the Harbour Treaty."
@@ -64,3 +68,52 @@ def test_words_typed_together_rank_the_passages_holding_them_together_first(
     scores = {h.id: h.score for h in search(ways, SearchRequest(q="signal lamps")).hits}
     assert scores[f"{WAYS}.art-2"] > scores[f"{WAYS}.art-3"]  # by the words alone, 2 first
     assert ranked(ways, "lamps signal")[0] == f"{WAYS}.art-2"  # not the phrase as typed
+
+
+# --- at most two passages of a document on the first page --------------------------------------
+
+
+def test_collapse_keeps_two_a_document_on_the_first_page_and_moves_the_rest_after_it() -> None:
+    ranked = np.arange(7)
+    codes = np.array([0, 0, 0, 1, 0, 2, 1])  # documents A, A, A, B, A, C, B
+    order, more = collapse(ranked, codes, ["A", "B", "C"], per_page=4)
+    assert order.tolist() == [0, 1, 3, 5, 2, 4, 6]
+    assert more == {"A": 2}  # B's second passage is on page 2 by rank, not moved
+
+
+def test_collapse_fills_the_page_when_too_few_documents_match() -> None:
+    order, more = collapse(np.arange(4), np.array([0, 0, 0, 1]), ["A", "B"], per_page=10)
+    assert order.tolist() == [0, 1, 3, 2]
+    assert more == {}
+
+
+def pages(snapshot: Snapshot, q: str, per_page: int, **fields: object) -> list[list[str]]:
+    found, page = [], 1
+    while True:
+        request = SearchRequest(q=q, per_page=per_page, page=page, **fields)  # type: ignore[arg-type]
+        hits = [hit.id for hit in search(snapshot, request).hits]
+        if not hits:
+            return found
+        found.append(hits)
+        page += 1
+
+
+def test_the_first_page_shows_two_passages_a_document_and_paging_reaches_all(
+    snapshot: Snapshot,
+) -> None:
+    every = pages(snapshot, "keepers", 50)[0]
+    first, *rest = pages(snapshot, "keepers", 5)
+    documents = Counter(passage_id.partition(".")[0] for passage_id in first)
+    assert max(documents.values()) == 2
+    assert sorted(first + [i for page in rest for i in page]) == sorted(every)
+    result = search(snapshot, SearchRequest(q="keepers", per_page=5))
+    lantern = [i for i in every if i.startswith(LANTERN)]
+    assert result.collapsed[LANTERN] == len(lantern) - documents[LANTERN]
+
+
+def test_no_collapse_within_one_source_or_in_year_order(snapshot: Snapshot) -> None:
+    within = search(snapshot, SearchRequest(q="keepers", per_page=5, sources=(LANTERN,)))
+    assert len(within.hits) == 5 and within.collapsed == {}
+    by_year = search(snapshot, SearchRequest(q="keepers", per_page=5, sort="year_asc"))
+    assert [hit.document.id for hit in by_year.hits[:3]] == [LANTERN] * 3
+    assert by_year.collapsed == {}

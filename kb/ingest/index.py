@@ -21,10 +21,12 @@ from whoosh.analysis import (
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
+from kb.ingest.stemming import stem
 from kb.models import STATUS_METADATA_ONLY, Document, Passage, anchored_url, passage_id
 
 # Bump when the schema or the analysis changes: a new version forces a rebuild.
-SCHEMA_VERSION = 1
+# 2: Snowball with exceptions (kb/ingest/stemming.py) instead of Porter.
+SCHEMA_VERSION = 2
 METADATA_ANCHOR = "about"
 
 
@@ -34,13 +36,14 @@ def folding_analyzer() -> Analyzer:
 
 
 def stemming_analyzer(*, whoosh_cache: bool = True) -> Analyzer:
-    """Folded words without stop words, stemmed: "safeguards" and "safeguard" meet.
+    """Folded words without stop words, stemmed: "safeguards" and "safeguard" meet,
+    "accession" and "access" do not (``kb/ingest/stemming.py``).
 
     ``whoosh_cache=False`` leaves out Whoosh's cache of stems, which is not
     thread-safe: an analyser shared by request threads must do without it
     (``kb/search/terms.py`` keeps a cache of its own).
     """
-    stemmer = StemFilter() if whoosh_cache else StemFilter(cachesize=None)
+    stemmer = StemFilter(stem) if whoosh_cache else StemFilter(stem, cachesize=None)
     return folding_analyzer() | StopFilter() | stemmer
 
 

@@ -174,7 +174,7 @@ def test_at_most_a_few_words_are_named() -> None:
 def test_theme_phrases_are_looked_for_wherever_the_theme_filter_finds_them() -> None:
     clues = Clues(
         theme=BORDER_THEME,
-        theme_phrases=(("cross", "border"), ("transbord",), ("publicli", "visibl")),
+        theme_phrases=(stems("cross border"), stems("transborder"), stems("publicly visible")),
     )
     found = explain(
         fields(

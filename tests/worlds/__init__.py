@@ -7,6 +7,8 @@
 - :mod:`tests.worlds.published`: invented documents published straight into an index
   (the search tests): the Lantern Convention, the Harbour Treaty, a proposal, a
   transcript and a declaration; a second corpus of instruments that define their terms.
+- :mod:`tests.worlds.lookalikes`: the Compass Convention, one article per word that a
+  stemmer confuses with another (the stemming tests).
 
 Here: where the fixture files and the real mirror are, and :func:`make_source`, an
 invented source of any kind for the tests that need one alone. Every sentence of the

@@ -114,7 +114,7 @@ class HitBuilder:
         definitions = self.corpus.glossary.defining(term)
         clause = next(d.text for d in definitions if d.passage_id == passage_id)
         analysed = AnalysedText.of(clause)
-        return snippet(analysed, analysed.positions(reading.marked))
+        return snippet(analysed, reading.marked)
 
     def fields(self, docnum: int) -> dict[str, AnalysedText]:
         """A passage's words by field, analysed once: for snippets and explanations."""
@@ -221,6 +221,6 @@ def _mark(
     label: AnalysedText, text: AnalysedText, marks: set[tuple[str, ...]], snippets: bool
 ) -> tuple[str, tuple[str, ...]]:
     """A passage's snippet (or "") and the words of its label and text that matched."""
-    shown = snippet(text, text.positions(marks)) if snippets else ""
+    shown = snippet(text, marks) if snippets else ""
     matched = label.matched_words(marks) + text.matched_words(marks)
     return shown, tuple(dict.fromkeys(matched))

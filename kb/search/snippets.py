@@ -1,19 +1,30 @@
-"""Snippets: the best fragments of a passage with the matched words marked.
+"""Snippets: the best part of a passage with the matched words marked.
 
-Fragments are chosen from the whole text (Whoosh's highlighter looks only at the
-first 32K characters and re-analyses the text on every call); each passage's words
-and their index terms are worked out once and cached. The output is HTML: the
-text is escaped and only ``<mark>`` is added, so it is safe to insert as it is.
+A text of up to SNIPPET_WORDS words is shown whole. A longer one is shown from its
+best paragraph (text between blank lines): the one holding the most distinct marks
+(the query's terms and phrases, a phrase only where it stands whole), so that the
+paragraph that answers the query is shown rather than the first one. A short
+paragraph brings the whole paragraphs after it while they fit; a paragraph too long
+to show is cut to its best windows of words.
+
+Everything is worked out from the whole text (Whoosh's highlighter looks only at the
+first 32K characters and re-analyses the text on every call); each passage's words,
+their index terms and its paragraphs are worked out once and cached. The output is
+HTML: the text is escaped and only ``<mark>`` is added, so it is safe to insert as
+it is.
 """
 
 from __future__ import annotations
 
 import html
-from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Iterable
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
+from operator import itemgetter
+from typing import NamedTuple
 
 from kb.search.caching import text_bytes
 from kb.search.terms import spans
@@ -21,14 +32,27 @@ from kb.search.terms import spans
 CONTEXT_WORDS = 12  # words of context before the first mark of a fragment
 FRAGMENT_WORDS = 36
 MAX_FRAGMENTS = 2
+WINDOW_WORDS = CONTEXT_WORDS + FRAGMENT_WORDS  # the words of one fragment, at most
+SNIPPET_WORDS = MAX_FRAGMENTS * WINDOW_WORDS  # the words of a snippet: a text this short is whole
+BLANK_LINE = re.compile(r"\n[^\S\n]*\n")  # what separates paragraphs
 LEAD_CHARS = 240  # shown when no word of the text matched (a title or heading match)
 ELLIPSIS = "…"
 Mark = str | tuple[str, ...]  # a term, or a phrase of terms
-THIN_ABOVE = 48  # matched words in a passage, above which window starts are sampled
-PLACES_PER_TERM = 8
+THIN_ABOVE = 48  # marks in a paragraph, above which window starts are sampled
+PLACES_PER_MARK = 8
 OCCURRENCES = 4  # distinct words a mark is found as, at most, for explanations
 SPAN_BYTES = 160  # a word's span tuple, its offsets and its place in ``where`` (measured)
 escape = partial(html.escape, quote=False)  # snippets go into element content, never attributes
+Place = tuple[int, int]  # the word where a mark's run starts, and the mark's number
+Words = tuple[int, int]  # a range [start, end) of a text's words
+
+
+class Paragraphs(NamedTuple):
+    """A text's paragraphs holding words, in order: where each starts and ends."""
+
+    firsts: list[int]  # each paragraph's first word
+    begins: list[int]  # its first character (a quote or a bracket before the word)
+    ends: list[int]  # the character after its last (its full stop)
 
 
 @dataclass(frozen=True)
@@ -46,7 +70,7 @@ class AnalysedText:
 
     @property
     def bytes(self) -> int:
-        """What the analysis holds, for the caches' budgets (its occurrences apart)."""
+        """What the analysis holds, for the caches' budgets (occurrences, paragraphs apart)."""
         return text_bytes(self.text) + SPAN_BYTES * len(self.spans)
 
     @classmethod
@@ -58,20 +82,46 @@ class AnalysedText:
                 where[term].append(i)
         return cls(text, found, dict(where))
 
+    @cached_property
+    def paragraphs(self) -> Paragraphs:
+        """The paragraphs (text between blank lines); signs alone between two blank
+        lines join the next one. Worked out when first asked, for long texts only."""
+        firsts, begins, ends = [0], [0], []
+        for gap in BLANK_LINE.finditer(self.text):
+            word = bisect_left(self.spans, gap.end(), key=itemgetter(0))
+            if word == len(self.spans):
+                break
+            if word > firsts[-1]:
+                firsts.append(word)
+                begins.append(gap.end())
+                ends.append(gap.start())
+        ends.append(len(self.text))
+        return Paragraphs(firsts, begins, ends)
+
     def positions(self, marks: Iterable[Mark]) -> list[int]:
         """Where the marks occur: a term anywhere, a phrase only as a whole.
 
         A mark is a term ("safeguard") or a phrase of terms ("condit", "safeguard");
         a phrase's words may stand apart by stop words, as in the index.
         """
-        hits: set[int] = set()
-        for mark in marks:
-            terms = (mark,) if isinstance(mark, str) else mark
+        return sorted({i for _, run in self._found(marks) for i in run})
+
+    def places(self, marks: Iterable[Mark]) -> tuple[list[Place], list[int]]:
+        """Where each mark stands whole (by its number, in no order), and the words to mark."""
+        places, words = [], set()
+        for number, run in self._found(marks):
+            places.append((run[0], number))
+            words.update(run)
+        return places, sorted(words)
+
+    def _found(self, marks: Iterable[Mark]) -> Iterator[tuple[int, list[int]]]:
+        """Each run of words a mark matches whole, with the mark's number."""
+        distinct = dict.fromkeys((m,) if isinstance(m, str) else m for m in marks)
+        for number, terms in enumerate(distinct):
             for start in self.where.get(terms[0], ()):
                 run = self._run(start, terms)
                 if run:
-                    hits.update(run)
-        return sorted(hits)
+                    yield number, run
 
     def _run(self, start: int, terms: tuple[str, ...]) -> list[int]:
         run, at = [start], start
@@ -113,14 +163,15 @@ class AnalysedText:
         return list(found)
 
 
-def snippet(analysed: AnalysedText, positions: list[int]) -> str:
-    """Up to MAX_FRAGMENTS fragments around the densest of the matched ``positions``, as HTML."""
-    if not positions:
+def snippet(analysed: AnalysedText, marks: Iterable[Mark]) -> str:
+    """The best part of the text, the ``marks`` in it marked, as HTML (see the module)."""
+    places, positions = analysed.places(marks)
+    if not places:
         return _lead(analysed.text)
-    windows = _merge(_best_windows(analysed, _thinned(analysed, positions)))
-    parts = [_render(analysed, start, end, positions) for start, end in windows]
-    lead = ELLIPSIS if windows[0][0] > 0 else ""
-    tail = ELLIPSIS if windows[-1][1] < len(analysed.spans) else ""
+    shown = _shown(analysed, places)
+    parts = [_render(analysed, start, end, positions) for start, end in shown]
+    lead = ELLIPSIS if shown[0][0] > 0 else ""
+    tail = ELLIPSIS if shown[-1][1] < len(analysed.spans) else ""
     return lead + f" {ELLIPSIS} ".join(parts) + tail
 
 
@@ -160,21 +211,79 @@ def _marked(text: str, begin: int, end: int, marked: list[tuple[int, int]]) -> s
     return "".join(out)
 
 
-def _thinned(analysed: AnalysedText, positions: list[int]) -> list[int]:
-    """At most a few places per term to start a window from, spread over the whole text.
+def _shown(analysed: AnalysedText, places: list[Place]) -> list[Words]:
+    """The word ranges to show: the whole text, the best paragraph, or its best windows."""
+    total = len(analysed.spans)
+    if total <= SNIPPET_WORDS:
+        return [(0, total)]
+    firsts = analysed.paragraphs.firsts
+    places = sorted(places)
+    best = _best_paragraph(firsts, places)
+    first, last = _words(firsts, best, total)
+    if last - first <= SNIPPET_WORDS:
+        return [(first, _following(firsts, best, total))]
+    inside = places[bisect_left(places, (first, 0)) : bisect_left(places, (last, 0))]
+    return _merge(_best_windows(_thinned(inside), first, last))
+
+
+def _best_paragraph(firsts: list[int], places: list[Place]) -> int:
+    """The paragraph holding the most distinct marks.
+
+    Ties go to the paragraph whose marks fewer other paragraphs hold (the one saying
+    what the others do not: "confidential" beside "preserve" rather than "preserve"
+    and "order" again), then to more occurrences, then to the first.
+    """
+    held: dict[int, dict[int, int]] = {}  # paragraph -> mark -> occurrences
+    for word, number in places:
+        numbers = held.setdefault(bisect_right(firsts, word) - 1, {})
+        numbers[number] = numbers.get(number, 0) + 1
+    if len(held) == 1:
+        return next(iter(held))
+    spread: dict[int, int] = {}  # mark -> paragraphs holding it
+    for numbers in held.values():
+        for number in numbers:
+            spread[number] = spread.get(number, 0) + 1
+
+    def score(index: int) -> tuple[int, float, int, int]:
+        numbers = held[index]
+        rarity = sum(sorted(1 / spread[number] for number in numbers))  # sorted: equal sets tie
+        return len(numbers), rarity, sum(numbers.values()), -index
+
+    return max(held, key=score)
+
+
+def _words(firsts: list[int], index: int, total: int) -> Words:
+    """The words of a paragraph."""
+    return firsts[index], firsts[index + 1] if index + 1 < len(firsts) else total
+
+
+def _following(firsts: list[int], index: int, total: int) -> int:
+    """Where the shown text ends: a paragraph shorter than a fragment brings the whole
+    paragraphs after it (a list's first item after its lead-in) while they fit."""
+    first, end = _words(firsts, index, total)
+    for after in range(index + 1, len(firsts)):
+        last = _words(firsts, after, total)[1]
+        if end - first >= WINDOW_WORDS or last - first > SNIPPET_WORDS:
+            break
+        end = last
+    return end
+
+
+def _thinned(places: list[Place]) -> list[Place]:
+    """At most a few places per mark to start a window from, spread over the paragraph.
 
     A common word can occur dozens of times in a long passage; windows need only a
-    sample of its places, while every place of a rarer term is kept.
+    sample of its places, while every place of a rarer mark is kept.
     """
-    if len(positions) <= THIN_ABOVE:
-        return positions
-    by_term: dict[str | None, list[int]] = defaultdict(list)
-    for i in positions:
-        by_term[analysed.spans[i][2]].append(i)
+    if len(places) <= THIN_ABOVE:
+        return places
+    by_mark: dict[int, list[Place]] = defaultdict(list)
+    for place in places:
+        by_mark[place[1]].append(place)
     kept = []
-    for places in by_term.values():
-        step = max(1, len(places) // PLACES_PER_TERM)
-        kept += places[::step]
+    for found in by_mark.values():
+        step = max(1, len(found) // PLACES_PER_MARK)
+        kept += found[::step]
     return sorted(kept)
 
 
@@ -189,31 +298,30 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[int, int]]:
-    """Word ranges [start, end) that hold the most distinct matched terms, in text order.
+def _best_windows(places: list[Place], first: int, last: int) -> list[Words]:
+    """Ranges of the words [first, last) that hold the most distinct marks, in text order.
 
-    A window starts at each match and spans FRAGMENT_WORDS words; one pass with two
-    pointers counts the terms inside each, so long passages with many matches stay cheap.
+    A window starts at each mark and spans FRAGMENT_WORDS words; ties go to more
+    occurrences, then to the first. One pass with two pointers counts the marks
+    inside each, so long passages with many matches stay cheap.
     """
-    terms = [analysed.spans[i][2] for i in positions]
-    inside: dict[str | None, int] = defaultdict(int)
+    inside: Counter[int] = Counter()
     scored = []
     right = 0
-    for left, first in enumerate(positions):
-        while right < len(positions) and positions[right] < first + FRAGMENT_WORDS:
-            inside[terms[right]] += 1
+    for left, (word, number) in enumerate(places):
+        while right < len(places) and places[right][0] < word + FRAGMENT_WORDS:
+            inside[places[right][1]] += 1
             right += 1
-        scored.append((len(inside), right - left, -first))
-        inside[terms[left]] -= 1
-        if not inside[terms[left]]:
-            del inside[terms[left]]
-    chosen: list[tuple[int, int]] = []
-    for _, _, negative_first in sorted(scored, reverse=True):
-        first = -negative_first
-        start = max(0, first - CONTEXT_WORDS)
-        end = min(len(analysed.spans), start + FRAGMENT_WORDS + CONTEXT_WORDS)
-        if not any(s <= first < e for s, e in chosen):
-            chosen.append((start, end))
+        scored.append((len(inside), right - left, -word))
+        inside[number] -= 1
+        if not inside[number]:
+            del inside[number]
+    chosen: list[Words] = []
+    for _, _, negative_word in sorted(scored, reverse=True):
+        word = -negative_word
+        start = max(first, word - CONTEXT_WORDS)
+        if not any(s <= word < e for s, e in chosen):
+            chosen.append((start, min(last, start + WINDOW_WORDS)))
         if len(chosen) == MAX_FRAGMENTS:
             break
     return sorted(chosen)
@@ -221,8 +329,7 @@ def _best_windows(analysed: AnalysedText, positions: list[int]) -> list[tuple[in
 
 def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) -> str:
     text, found = analysed.text, analysed.spans
-    begin = 0 if start == 0 else found[start][0]
-    finish = len(text) if end >= len(found) else found[end - 1][1]
+    begin, finish = _characters(analysed, start, end)
     out = []
     cursor = begin
     for i in positions[bisect_left(positions, start) : bisect_left(positions, end)]:
@@ -232,6 +339,28 @@ def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) 
         cursor = e
     out.append(escape(text[cursor:finish]))
     return "".join(out).strip()
+
+
+def _characters(analysed: AnalysedText, start: int, end: int) -> tuple[int, int]:
+    """The characters of the words [start, end): with a paragraph's opening quote or
+    bracket when they start it, and its full stop when they end it."""
+    found = analysed.spans
+    begin, finish = found[start][0], found[end - 1][1]
+    if start == 0:
+        begin = 0
+    elif (starts := _starting(analysed.paragraphs.firsts, start)) is not None:
+        begin = analysed.paragraphs.begins[starts]
+    if end >= len(found):
+        finish = len(analysed.text)
+    elif (following := _starting(analysed.paragraphs.firsts, end)) is not None:
+        finish = analysed.paragraphs.ends[following - 1]
+    return begin, finish
+
+
+def _starting(firsts: list[int], word: int) -> int | None:
+    """The paragraph that starts at ``word``, if one does."""
+    index = bisect_left(firsts, word)
+    return index if index < len(firsts) and firsts[index] == word else None
 
 
 def _lead(text: str) -> str:

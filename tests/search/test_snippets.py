@@ -15,11 +15,12 @@ from kb.search.snippets import (
     FRAGMENT_WORDS,
     LEAD_CHARS,
     MAX_FRAGMENTS,
+    SNIPPET_WORDS,
     AnalysedText,
     highlight,
     snippet,
 )
-from kb.search.terms import stem, stems
+from kb.search.terms import stem, stems, words
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -36,7 +37,7 @@ def marked(html_snippet: str) -> list[str]:
 def mark(analysed: AnalysedText, *words: str) -> str:
     """The snippet of ``analysed`` for the index terms of ``words``."""
     terms = {t for t in map(stem, words) if t}
-    return snippet(analysed, analysed.positions(terms))
+    return snippet(analysed, terms)
 
 
 # --- AnalysedText ----------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def test_matched_words_are_lower_cased_unique_and_in_text_order() -> None:
 def test_a_common_word_in_a_long_text_still_leaves_a_rare_one_marked() -> None:
     text = " ".join(["keeper"] * 300 + ["driftwood"] + ["keeper"] * 300)
     analysed = AnalysedText.of(text)
-    html = snippet(analysed, analysed.positions({"keeper", "driftwood"}))
+    html = snippet(analysed, {"keeper", "driftwood"})
     assert "<mark>driftwood</mark>" in html
     assert html.count("<mark>keeper</mark>") > 10
 
@@ -213,12 +214,143 @@ def test_overlapping_windows_show_both_matches() -> None:
     assert marked(result) == ["lantern", "keeper"]
 
 
+# --- the paragraph shown: the one holding the most distinct marks -----------------------------
+
+
+def numbered(number: int, count: int, placed: dict[int, str] | None = None) -> str:
+    """Paragraph ``number``: "N." and ``count`` filler words of its own, ending with a full
+    stop, the ``placed`` words put at their places."""
+    words = filler(count, 100 * number)
+    for place, word in (placed or {}).items():
+        words[place] = word
+    return f"{number}. " + " ".join(words) + "."
+
+
+def shown(paragraph: str, *words: str) -> str:
+    """``paragraph`` as a snippet shows it, ``words`` marked."""
+    return re.sub(rf"\b({'|'.join(words)})\b", r"<mark>\1</mark>", paragraph)
+
+
+def test_the_paragraph_with_the_most_distinct_marks_is_shown_not_the_first() -> None:
+    paragraphs = [numbered(n, 40) for n in range(1, 7)]
+    paragraphs[0] = numbered(1, 40, {2: "lantern", 10: "lantern", 25: "lantern"})  # one mark
+    paragraphs[4] = numbered(5, 40, {20: "lantern", 30: "keeper"})  # two distinct marks
+    paragraphs[5] = numbered(6, 60)  # too long to follow the fifth within the snippet
+    result = snippet(AnalysedText.of("\n\n".join(paragraphs)), {"lantern", "keeper"})
+    assert result == ELLIPSIS + shown(paragraphs[4], "lantern", "keeper") + ELLIPSIS
+
+
+def test_equal_paragraphs_go_to_more_occurrences() -> None:
+    paragraphs = [numbered(n, 40) for n in range(1, 6)]
+    paragraphs[1] = numbered(2, 40, {5: "lantern", 9: "keeper"})
+    paragraphs[3] = numbered(4, 40, {5: "lantern", 9: "keeper", 12: "lantern"})
+    paragraphs[4] = numbered(5, 60)
+    result = snippet(AnalysedText.of("\n\n".join(paragraphs)), {"lantern", "keeper"})
+    assert result == ELLIPSIS + shown(paragraphs[3], "lantern", "keeper") + ELLIPSIS
+
+
+def test_equal_paragraphs_in_every_way_go_to_the_first() -> None:
+    paragraphs = [numbered(n, 40) for n in range(1, 6)]
+    paragraphs[1] = numbered(2, 40, {5: "lantern", 9: "keeper"})
+    paragraphs[2] = numbered(3, 60)
+    paragraphs[3] = numbered(4, 40, {5: "keeper", 9: "lantern"})
+    result = snippet(AnalysedText.of("\n\n".join(paragraphs)), {"lantern", "keeper"})
+    assert result == ELLIPSIS + shown(paragraphs[1], "lantern", "keeper") + ELLIPSIS
+
+
+def test_equal_paragraphs_go_to_the_one_holding_what_the_others_do_not() -> None:
+    # "keeper" is in three paragraphs, "lantern" in two, "pilot" only in the fourth: the
+    # fourth has two distinct marks like the others, fewer occurrences, and is shown
+    paragraphs = [numbered(n, 40) for n in range(1, 6)]
+    paragraphs[1] = numbered(2, 40, {5: "lantern", 9: "keeper"})
+    paragraphs[2] = numbered(3, 40, {5: "lantern", 9: "keeper", 20: "keeper"})
+    paragraphs[3] = numbered(4, 40, {5: "pilot", 9: "keeper"})
+    paragraphs[4] = numbered(5, 60)
+    result = snippet(AnalysedText.of("\n\n".join(paragraphs)), {"lantern", "keeper", "pilot"})
+    assert result == ELLIPSIS + shown(paragraphs[3], "pilot", "keeper") + ELLIPSIS
+
+
+def test_a_phrase_counts_where_it_stands_whole() -> None:
+    # the marks of a phrase typed as words: the phrase, and each of its words
+    marks = {stems("tide table"), *((term,) for term in stems("tide table"))}
+    paragraphs = [numbered(n, 40) for n in range(1, 6)]
+    paragraphs[1] = numbered(2, 40, {5: "tide", 6: "table"})  # the phrase whole: three marks
+    paragraphs[2] = numbered(3, 60)
+    paragraphs[3] = numbered(4, 40, {3: "tides", 8: "tables", 20: "tide", 30: "table"})  # two
+    paragraphs[4] = numbered(5, 60)
+    result = snippet(AnalysedText.of("\n\n".join(paragraphs)), marks)
+    assert result == ELLIPSIS + shown(paragraphs[1], "tide", "table") + ELLIPSIS
+
+
+def test_a_short_best_paragraph_brings_the_whole_paragraphs_after_it_that_fit() -> None:
+    lead_in = 'c) "lantern keeper" means:'
+    first = "(i) " + " ".join(filler(25, 100)) + ";"
+    second = "(ii) " + " ".join(filler(25, 200)) + "."
+    third = "(iii) " + " ".join(filler(50, 300)) + "."
+    text = "\n\n".join([" ".join(filler(60)), lead_in, first, second, third])
+    result = snippet(AnalysedText.of(text), {"lantern", "keeper"})
+    marked_lead_in = 'c) "<mark>lantern</mark> <mark>keeper</mark>" means:'
+    # the lead-in and the first item are shorter than a fragment: the second follows
+    # (the third would pass the snippet's length)
+    assert result == ELLIPSIS + "\n\n".join([marked_lead_in, first, second]) + ELLIPSIS
+
+
+def test_a_long_paragraph_shows_its_windows_and_nothing_of_its_neighbours() -> None:
+    before = numbered(1, 30, {20: "keeper"})
+    words = filler(300, 100)
+    for place, word in {3: "lantern", 8: "pilot", 200: "keeper", 203: "lantern"}.items():
+        words[place] = word
+    long = "(2) " + " ".join(words) + "."
+    after = numbered(3, 30, {1: "pilot"})
+    text = "\n\n".join([before, long, after])
+    result = snippet(AnalysedText.of(text), {"lantern", "keeper", "pilot"})
+    fragments = result.split(f" {ELLIPSIS} ")
+    assert len(fragments) == MAX_FRAGMENTS
+    # the first window starts with the paragraph, its bracket included, not before it
+    assert fragments[0].startswith(ELLIPSIS + "(2) wordwd wordxd wordyd <mark>lantern</mark>")
+    assert len(fragments[0].split()) == FRAGMENT_WORDS + CONTEXT_WORDS  # "(2)" is a word
+    assert marked(fragments[1]) == ["keeper", "lantern"]
+    assert fragments[1].endswith(ELLIPSIS) and "3." not in fragments[1]
+
+
+def test_the_window_of_a_long_paragraph_holds_the_most_distinct_marks() -> None:
+    words = filler(600)
+    words[100], words[101] = "tide", "table"  # one mark: the phrase, whole
+    words[300], words[303] = "keeper", "pilot"  # two marks
+    words[500], words[502], words[504] = "lantern", "keeper", "pilot"  # three
+    marks = {stems("tide table"), ("keeper",), ("pilot",), ("lantern",)}
+    result = snippet(AnalysedText.of(" ".join(words)), marks)
+    assert marked(result) == ["keeper", "pilot", "lantern", "keeper", "pilot"]
+    assert "tide" not in result
+
+
+def test_a_text_within_the_snippet_length_is_shown_whole() -> None:
+    paragraphs = [numbered(1, 30), numbered(2, 30), numbered(3, 30, {28: "lantern"})]
+    text = "\n\n".join(paragraphs)
+    assert len(AnalysedText.of(text).spans) == SNIPPET_WORDS - 3  # and "1", "2", "3"
+    assert snippet(AnalysedText.of(text), {"lantern"}) == text.replace(
+        "lantern", "<mark>lantern</mark>"
+    )
+
+
+def test_paragraphs_are_separated_by_blank_lines() -> None:
+    text = 'One line\nand its next.\n \t\n"Second" here.\n\n--\n\n(third) and last.\n\n'
+    analysed = AnalysedText.of(text)
+    assert analysed.paragraphs.firsts == [0, 5, 7]
+    begins, ends = analysed.paragraphs.begins, analysed.paragraphs.ends
+    assert [text[b:e] for b, e in zip(begins, ends, strict=True)] == [
+        "One line\nand its next.",
+        '"Second" here.',
+        "--\n\n(third) and last.\n\n",  # signs alone join the next paragraph
+    ]
+
+
 # --- properties ------------------------------------------------------------------------------
 
 TEXTS = st.lists(
     st.one_of(
         st.sampled_from(["lantern", "Keepers", "keeper", "pilot", "the", "a", "tide", "3.1"]),
-        st.sampled_from(["<", ">", "&", '"', "'", "<mark>", "</mark>", "…", "&amp;", "\n"]),
+        st.sampled_from(["<", ">", "&", '"', "'", "<mark>", "</mark>", "…", "&amp;", "\n", "\n\n"]),
         st.text(alphabet="abcé<&> ", max_size=6),
     ),
     max_size=300,
@@ -231,13 +363,14 @@ TERMS = st.sets(st.sampled_from(["lantern", "keeper", "pilot", "tide", "abc", "m
 def test_snippets_are_safe_html_made_of_the_text(text: str, terms: set[str]) -> None:
     analysed = AnalysedText.of(text)
     positions = analysed.positions(terms)
-    result = snippet(analysed, positions)
+    result = snippet(analysed, terms)
     bare = result.replace("<mark>", "").replace("</mark>", "")
     assert "<" not in bare and ">" not in bare
     for word in marked(result):
         assert stem(html.unescape(word)) in terms
     if positions:
         assert 1 <= len(marked(result)) <= len(positions)
+        assert len(words(html.unescape(bare))) <= SNIPPET_WORDS
     else:
         assert "<mark>" not in result
     for part in html.unescape(bare).split(ELLIPSIS):

@@ -164,6 +164,7 @@ class HitBuilder:
                 articles=articles,
                 named=alive.records[docnum][0].source.short_title if named else None,
                 synonym_themes=alive.synonym_themes,
+                passage_id=alive.columns.ids[docnum],
             )
             return explain(alive.fields(docnum), concepts, clues)
 

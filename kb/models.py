@@ -26,6 +26,9 @@ FORMATS = ("markdown", "html", "pdf", "text")
 # Document status: what the knowledge base holds of a source.
 STATUS_TEXT = "text"
 STATUS_METADATA_ONLY = "metadata-only"
+# The anchor of the one index record of a document without passages (``<id>.about``).
+METADATA_ANCHOR = "about"
+METADATA_NOTE = "Only this document's metadata is held: its text is not in the knowledge base."
 
 
 @dataclass(frozen=True)
@@ -156,15 +159,27 @@ class Document:
     def passage_id(self, passage: Passage) -> str:
         return passage_id(self.source.id, passage.anchor)
 
+    @property
+    def about(self) -> Passage | None:
+        """What stands in a passage's place for a document without passages (known only
+        by its metadata): its index record ``<id>.about``, opened like a passage, with
+        the short title as its label, no text and a note saying why; None otherwise."""
+        if self.passages:
+            return None
+        label = self.source.short_title
+        return Passage(METADATA_ANCHOR, label, "", text_available=False, note=METADATA_NOTE)
+
     def citation(self, passage: Passage | None = None) -> str:
         """Ready to paste: "Convention on Cybercrime (ETS No. 185), Article 15 – ..."."""
-        if passage is None:
+        if passage is None or passage == self.about:
             return self.source.citation
         return f"{passage.instrument or self.source.citation}, {passage.label}"
 
     def url(self, passage: Passage | None = None) -> str:
         """The canonical page, at the passage's anchor when there is one."""
-        return anchored_url(self.source.url, passage.anchor) if passage else self.source.url
+        if passage is None or passage == self.about:
+            return self.source.url
+        return anchored_url(self.source.url, passage.anchor)
 
     def to_dict(self) -> dict[str, Any]:
         return {

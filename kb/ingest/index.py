@@ -22,12 +22,18 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 from kb.ingest.stemming import stem
-from kb.models import STATUS_METADATA_ONLY, Document, Passage, anchored_url, passage_id
+from kb.models import (
+    METADATA_ANCHOR,
+    STATUS_METADATA_ONLY,
+    Document,
+    Passage,
+    anchored_url,
+    passage_id,
+)
 
 # Bump when the schema or the analysis changes: a new version forces a rebuild.
 # 2: Snowball with exceptions (kb/ingest/stemming.py) instead of Porter.
 SCHEMA_VERSION = 2
-METADATA_ANCHOR = "about"
 
 
 def folding_analyzer() -> Analyzer:

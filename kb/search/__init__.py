@@ -6,6 +6,8 @@ result = search(Library(index_root).snapshot(), SearchRequest(q="safeguards"))
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kb.search.library import Library, NoIndex, Snapshot
 from kb.search.matching import QueryTimeout
 from kb.search.request import InvalidRequest, SearchRequest
@@ -31,4 +33,7 @@ def search(snapshot: Snapshot, request: SearchRequest) -> SearchResult:
     its time limit; any query text is otherwise answered (malformed syntax is read as
     plain words, and the result says so).
     """
-    return snapshot.searcher.search(request)
+    result = snapshot.searcher.search(request)
+    if request.notes:  # what reading the parameters changed, said first
+        result = replace(result, notes=(*request.notes, *result.notes))
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher as WhooshSearcher
@@ -101,7 +102,25 @@ def read_columns(searcher: WhooshSearcher, source_order: list[str]) -> Columns:
         order=order,
         alive=np.array([bool(s) for s in stored], dtype=bool),
         metadata_only=np.array([bool(s.get("metadata_only")) for s in stored], dtype=bool),
-        speakers=[tuple(filter(None, s.get("speaker", "").split(","))) for s in stored],
+        speakers=_speakers(stored, sources),
         lengths=lengths,
         average_length={f: searcher.avg_field_length(f) or 1.0 for f in FIELD_WEIGHTS},
     )
+
+
+def _speakers(stored: list[dict[str, Any]], sources: list[str]) -> list[tuple[str, ...]]:
+    """Who speaks in each record: a transcript's turns name their speakers; a document
+    with no turns (a proposal) lists its people (organisers, speakers, moderators,
+    rapporteurs) for the whole of it, so each of its passages is theirs."""
+    own = [tuple(filter(None, s.get("speaker", "").split(","))) for s in stored]
+    with_turns = {source for source, names in zip(sources, own, strict=True) if names}
+    return [
+        names if source in with_turns else _people(record)
+        for record, source, names in zip(stored, sources, own, strict=True)
+    ]
+
+
+def _people(record: dict[str, Any]) -> tuple[str, ...]:
+    """The names of a record's ``people`` field ("A ; B ; A"), each once."""
+    names = (name.strip() for name in record.get("people", "").split(";"))
+    return tuple(dict.fromkeys(name for name in names if name))

@@ -3,7 +3,9 @@
 A panelist asks how each treaty handles safeguards; the answer is the best passages
 of each instrument side by side, and an honest empty column where an instrument has
 none (a gap is a talking point). Instruments known by their metadata only cannot be
-compared and are listed apart.
+compared and are listed apart. So that the columns' counts add up to the whole search's,
+the matches in documents without a column (an explanatory report, a document known only
+by its metadata) are counted apart too, by document (:attr:`Comparison.elsewhere`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Comparison:
     overall: SearchResult  # the same search over everything: reading, notes, suggestion
     columns: tuple[Column, ...]
     not_held: tuple[Document, ...]  # instruments known by their metadata only
+    # the matches outside the columns, by document in manifest order: the columns' totals
+    # and these add up to the overall total
+    elsewhere: tuple[tuple[Document, int], ...] = ()
 
 
 def compare(snapshot: Snapshot, request: SearchRequest, per_column: int = PER_COLUMN) -> Comparison:
@@ -76,7 +81,18 @@ def compare(snapshot: Snapshot, request: SearchRequest, per_column: int = PER_CO
     )
     columns = tuple(_column(group, result) for group, result in zip(groups, results, strict=True))
     not_held = tuple(d for d in instruments if d.status != STATUS_TEXT)
-    return Comparison(request, overall, columns, not_held)
+    in_columns = {d.id for group in groups for d in group}
+    others = [d for d in documents if d.id not in in_columns]
+    return Comparison(request, overall, columns, not_held, _elsewhere(others, overall))
+
+
+def _elsewhere(others: list[Document], overall: SearchResult) -> tuple[tuple[Document, int], ...]:
+    """How many of the overall search's matches each of ``others`` holds, where any.
+
+    The overall search has no source filter, so its source facet counts exactly the
+    passages it matched in each document."""
+    counts = overall.facets.get("source", {})
+    return tuple((d, counts[d.id]) for d in others if counts.get(d.id))
 
 
 def _column(group: tuple[Document, ...], result: SearchResult) -> Column:

@@ -34,6 +34,11 @@ class Corpus:
             for document in documents.values()
             for position, passage in enumerate(document.passages)
         }
+        self._abouts: dict[str, tuple[Document, Passage, int]] = {
+            document.passage_id(about): (document, about, 0)
+            for document in documents.values()
+            if (about := document.about) is not None
+        }
         self.articles: dict[str, tuple[str, ...]] = _articles(documents)
 
     @cached_property
@@ -45,9 +50,16 @@ class Corpus:
         document, passage, _ = self._passages[passage_id]
         return document, passage
 
+    def record(self, record_id: str) -> tuple[Document, Passage]:
+        """The document and passage of a search hit's id: a passage, or what stands for a
+        document known only by its metadata (``<id>.about``, see ``Document.about``).
+        KeyError when there is none. The search itself keeps such a hit's passage None."""
+        document, passage, _ = self._record(record_id)
+        return document, passage
+
     def neighbours(self, passage_id: str) -> tuple[Passage | None, Passage | None]:
         """The passages before and after one in its document (None at either end)."""
-        document, _, position = self._passages[passage_id]
+        document, _, position = self._record(passage_id)
         passages = document.passages
         before = passages[position - 1] if position > 0 else None
         after = passages[position + 1] if position + 1 < len(passages) else None
@@ -55,7 +67,13 @@ class Corpus:
 
     def position(self, passage_id: str) -> int:
         """Where a passage stands in its document, from 0."""
-        return self._passages[passage_id][2]
+        return self._record(passage_id)[2]
+
+    def _record(self, record_id: str) -> tuple[Document, Passage, int]:
+        found = self._passages.get(record_id) or self._abouts.get(record_id)
+        if found is None:
+            raise KeyError(record_id)
+        return found
 
 
 def _articles(documents: dict[str, Document]) -> dict[str, tuple[str, ...]]:

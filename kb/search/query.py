@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from kb.search.request import read_years
+from kb.search.request import SearchRequest, read_years, reversed_years_note
 from kb.search.terms import WORD
 
 MAX_QUERY_CHARS = 1000
@@ -125,11 +125,12 @@ def parse(text: str) -> ParsedQuery:
         cleaned = cleaned[:MAX_QUERY_CHARS]
         notes.append(f"only the first {MAX_QUERY_CHARS} characters of the query were read")
     try:
-        node = _Parser(_tokens(cleaned)).parse()
+        parser = _Parser(_tokens(cleaned))
+        node = parser.parse()
     except QuerySyntaxError as error:
         notes.append(f"{error}; the query was read as plain words")
         return _plain_words(text, cleaned, notes)
-    return ParsedQuery(text, node, _is_plain(node), tuple(notes))
+    return ParsedQuery(text, node, _is_plain(node), (*notes, *parser.notes))
 
 
 def clean(text: str) -> str:
@@ -196,6 +197,7 @@ class _Parser:
         self.at = 0
         self.depth = 0
         self.terms = 0
+        self.notes: list[str] = []  # what was read otherwise than typed (years backwards)
 
     def parse(self) -> Node | None:
         if not self.tokens:
@@ -260,6 +262,8 @@ class _Parser:
         if kind == "phrase":
             return Phrase(text.strip('"').strip())
         if kind == "field":
+            note = _years_note(text)
+            self.notes += [note] if note else []
             return _field(text)
         return _word(text)
 
@@ -298,6 +302,60 @@ def _field(text: str) -> Node:
     if not value:
         return Word(name)
     return Filter(name, value.lower())
+
+
+def _years_note(text: str) -> str | None:
+    """The note of ``year:2021..2016``, a range given backwards; None for any other field."""
+    name, _, value = text.partition(":")
+    return reversed_years_note("year", value.strip('"')) if name.lower() == "year" else None
+
+
+# The filters a search applies to every passage --------------------------------------------
+
+
+def filters_in_force(request: SearchRequest) -> dict[str, object]:
+    """The filters every passage a search finds satisfies, as its answer echoes them:
+    its parameters' (``SearchRequest.filters``) and those typed at the top level of its
+    query (``kind:treaty safeguards``, ``(kind:treaty OR kind:declaration) data``; one
+    under NOT, or OR'ed with words, is part of the query and ``read_as`` shows it).
+
+    Where both set one, what satisfies both: the kinds or sources in both (perhaps
+    none), the years in both ranges (none if the first comes after the last), and every
+    speaker named (a passage has one of the parameter's and each typed one).
+    """
+    found = dict(request.filters)
+    years = request.years
+    for typed in _typed_filters(parse(request.q).node):
+        if isinstance(typed, Years):
+            start, end = years or (typed.start, typed.end)
+            years = max(start, typed.start), min(end, typed.end)
+            found["year"] = list(years)
+            continue
+        name, values = typed
+        given = found.get(name)
+        if not isinstance(given, list):
+            found[name] = list(values)
+        elif name == "speaker":  # parts of names: two cannot be intersected
+            found[name] = list(dict.fromkeys([*given, *values]))
+        else:
+            found[name] = [value for value in given if value in values]
+    return found
+
+
+def _typed_filters(node: Node | None) -> list[Years | tuple[str, tuple[str, ...]]]:
+    """The filters that hold for the whole query: alone, one of a top-level AND, or an
+    OR of one field's values (field and values)."""
+    found: list[Years | tuple[str, tuple[str, ...]]] = []
+    for part in node.nodes if isinstance(node, All) else (node,):
+        if isinstance(part, Years):
+            found.append(part)
+        elif isinstance(part, Filter):
+            found.append((part.field, (part.value,)))
+        elif isinstance(part, Any) and all(isinstance(n, Filter) for n in part.nodes):
+            filters = [n for n in part.nodes if isinstance(n, Filter)]
+            if len({f.field for f in filters}) == 1:
+                found.append((filters[0].field, tuple(f.value for f in filters)))
+    return found
 
 
 # Writing back -----------------------------------------------------------------------------

@@ -40,6 +40,9 @@ class SearchRequest:
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "relevance"
     snippets: bool = True
+    # what reading the parameters changed (a range of years given backwards), for the
+    # answer to say first among its notes
+    notes: tuple[str, ...] = ()
 
     def check_paging(self) -> None:
         if self.page < 1:
@@ -78,6 +81,18 @@ def read_years(text: str) -> tuple[int, int] | None:
         return None
     start, end = int(match.group(1)), int(match.group(2) or match.group(1))
     return min(start, end), max(start, end)
+
+
+def reversed_years_note(name: str, text: str) -> str | None:
+    """What the answer says when ``text`` gives a range of years backwards ("2021-2016"):
+    it is read the other way round, not refused. None when nothing was swapped."""
+    match = _YEARS.fullmatch(text.strip())
+    if match is None or match.group(2) is None or int(match.group(1)) <= int(match.group(2)):
+        return None
+    return (
+        f"{name} {text.strip()!r} gives the later year first: "
+        f"read as {match.group(2)}-{match.group(1)}"
+    )
 
 
 _YEARS = re.compile(YEARS)

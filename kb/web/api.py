@@ -201,6 +201,7 @@ def health() -> Response:
     return ok(
         documents=snap.generation.build["documents"],
         passages=snap.generation.build["passages"],
+        records=snap.generation.build["records"],
         index_version=snap.version,
         built_at=snap.built_at,
     )

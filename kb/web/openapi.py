@@ -41,6 +41,34 @@ COUNTS = {"type": "object", "additionalProperties": INTEGER}
 TRUE = {"type": "boolean", "enum": [True]}
 
 
+def _any_case(words: tuple[str, ...]) -> str:
+    """A pattern matching any of ``words`` in any case ("[Tt][Rr][Uu][Ee]")."""
+    spelt = ("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in w) for w in words)
+    return f"^(?:{'|'.join(spelt)})$"
+
+
+# A yes/no parameter, read by kb.web.params.flag: these words in any case.
+FLAG = {"type": "string", "pattern": _any_case((*YES, *NO)), "default": "false"}
+RANKING = (
+    "With sort=relevance (the default) hits come in groups, each before the next, and by "
+    "score only within a group, so a later hit may score higher than an earlier one: "
+    '(1) the articles the query names ("Article 15"), in document order; (2) the '
+    'definitions of the term the query is ("traffic data"); (3) passages with text '
+    "before headings whose text the source does not give; (4) passages holding more of "
+    "the query's words or concepts (mode any); (5) passages of the instrument the query "
+    'names ("Budapest Convention safeguards"); (6) passages holding the words typed '
+    "together as a phrase; then score, highest first; ties in document order. "
+    "year_desc and year_asc order by year first, then as relevance does. A query that "
+    "only names an instrument, and a filter alone, browse in document order (score 0); "
+    "a theme alone ranks by the theme's score."
+)
+SCORE = (
+    "How well the passage's words match the query: BM25F over its fields and its "
+    "document's (title, aliases, people), a theme's phrases added; a document known only "
+    "by its metadata counts half. Comparable within one answer only. " + RANKING
+)
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -93,9 +121,16 @@ SEARCH_PARAMETER_OBJECTS = [
     _query_parameter(
         "year",
         {"type": "string", "pattern": YEAR_PATTERN},
-        "A year (2019) or a range (2016-2021).",
+        "A year (2019) or a range (2016-2021). A range given backwards (2021-2016) is "
+        "read the other way round, and query.notes says so.",
     ),
-    _query_parameter("speaker", STRING, "Only passages where this speaker speaks."),
+    _query_parameter(
+        "speaker",
+        STRING,
+        "Only passages where this person speaks: a transcript's turns, or any passage of a "
+        "document without turns (a proposal) that lists the person (organiser, speaker, "
+        "moderator, rapporteur). Any part of the name, in any case (Seger).",
+    ),
     THEME_PARAMETER,
     _query_parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
     _query_parameter(
@@ -106,7 +141,7 @@ SEARCH_PARAMETER_OBJECTS = [
     _query_parameter(
         "sort",
         {"type": "string", "enum": list(SORTS), "default": "relevance"},
-        "Relevance, or year descending / ascending.",
+        "Relevance, or year descending / ascending. " + RANKING,
     ),
 ]
 
@@ -147,7 +182,7 @@ SCHEMAS: dict[str, Any] = {
             "section": STRING,
             "citation": STRING,
             "url": STRING,
-            "score": {"type": "number"},
+            "score": {"type": "number", "description": SCORE},
             "snippet": {
                 "type": "string",
                 "description": "HTML: escaped text with <mark> around matches.",
@@ -220,6 +255,20 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _object({"source": STRING, "document": STRING, "url": STRING}),
             },
+            "elsewhere": {
+                "type": "array",
+                "description": "The matches outside the columns, by document: explanatory "
+                "reports, documents known only by their metadata. The columns' totals and "
+                "these add up to total.",
+                "items": _object(
+                    {
+                        "source": STRING,
+                        "document": STRING,
+                        "status": {"type": "string", "enum": ["text", "metadata-only"]},
+                        "total": INTEGER,
+                    }
+                ),
+            },
         }
     ),
     "BriefEntry": _object(
@@ -252,7 +301,14 @@ SCHEMAS: dict[str, Any] = {
                 {
                     "q": STRING,
                     "read_as": STRING,
-                    "filters": {"type": "object"},
+                    "filters": {
+                        "type": "object",
+                        "description": "The filters in force: the parameters' and those "
+                        "typed in q at its top level (kind:treaty, year:2016..2021; not "
+                        "under OR or NOT). Where both set one, what satisfies both: the "
+                        "kinds or sources in both, the years in both ranges, every "
+                        "speaker named.",
+                    },
                 },
                 {
                     "mode": {"type": "string", "enum": ["all", "any", "boolean", "browse"]},
@@ -269,7 +325,13 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             ),
-            "total": INTEGER,
+            "total": {
+                "type": "integer",
+                "description": "Every match, exactly. It counts index records: the "
+                "passages, and one record for each document known only by its metadata "
+                "(<source>.about); so an empty query's total is /api/health's records, "
+                "not its passages.",
+            },
             "page": INTEGER,
             "per_page": INTEGER,
             "pages": INTEGER,
@@ -361,7 +423,15 @@ SCHEMAS: dict[str, Any] = {
         {
             "ok": TRUE,
             "documents": INTEGER,
-            "passages": INTEGER,
+            "passages": {
+                "type": "integer",
+                "description": "The passages of the documents whose text is held.",
+            },
+            "records": {
+                "type": "integer",
+                "description": "What a search counts: the passages and one record for "
+                "each document known only by its metadata (an empty query's total).",
+            },
             "index_version": STRING,
             "built_at": STRING,
         }
@@ -406,7 +476,8 @@ def openapi_document() -> dict[str, Any]:
                 errors=("404", "503"),
             ),
             "/api/passages/{passage_id}": _get(
-                "One passage",
+                "One passage, or what stands for a document known only by its metadata "
+                "(<source>.about: no text, its note says so)",
                 _json(_ref("PassageResponse"), "The passage in its document."),
                 parameters=[_id_parameter("passage_id", "coe-ets-185.art-15")],
                 errors=("404", "503"),
@@ -453,8 +524,9 @@ def _search() -> dict[str, Any]:
             *SEARCH_PARAMETER_OBJECTS,
             _query_parameter(
                 "explain",
-                {"type": "string", "enum": [*YES, *NO], "default": "false"},
-                "Add to each hit why it matched (`explanation`); compare and export always do.",
+                FLAG,
+                "Add to each hit why it matched (`explanation`); compare and export always "
+                "do. true, 1 or yes; false, 0 or no; in any case (TRUE, True).",
             ),
         ],
         errors=("400", "503"),

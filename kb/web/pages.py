@@ -10,7 +10,7 @@ shortcuts).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -381,6 +381,7 @@ def compare_page() -> str:
         "compare.html",
         comparison=view.comparison,
         columns=columns_shown(snap, view.comparison, q, theme),
+        elsewhere=[(d, n, sources_url((d,), q, theme)) for d, n in view.comparison.elsewhere],
         per_column=view.per_column,
         theme_label=chosen.label if chosen else "",
         themes=themes,
@@ -396,15 +397,20 @@ def columns_shown(
     """(column, its hits, the url of all of them) for each column of the comparison."""
     mark = snap.searcher.highlighter(q, comparison.overall.marks)
     return [
-        (column, [shown_hit(snap, hit, q, mark) for hit in column.hits], more_url(column, q, theme))
+        (
+            column,
+            [shown_hit(snap, hit, q, mark) for hit in column.hits],
+            sources_url(column.documents, q, theme),
+        )
         for column in comparison.columns
     ]
 
 
-def more_url(column: Column, q: str, theme: str) -> str:
-    """The column's instrument (or sessions) searched alone: every match, not the best few."""
+def sources_url(documents: Iterable[Document], q: str, theme: str) -> str:
+    """The comparison searched within ``documents`` alone (a column's instrument or
+    sessions, a document without a column): every match, not the best few."""
     args = MultiDict([(name, value) for name, value in (("q", q), ("theme", theme)) if value])
-    return search_url(args, source=[d.id for d in column.documents])
+    return search_url(args, source=[d.id for d in documents])
 
 
 @blueprint.get("/brief")

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from kb.search import SearchRequest
-from kb.search.request import DEFAULT_PER_PAGE, read_years
+from kb.search.request import DEFAULT_PER_PAGE, read_years, reversed_years_note
 
 YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's values
 MAX_BRIEF = 50  # passages in a brief
@@ -45,16 +45,18 @@ def search_request(
     its own); any other is refused, so that a misspelt filter never silently does nothing.
     """
     params = only(args, known)
+    year = first(params, "year")
     return SearchRequest(
         q=first(params, "q") or "",
         kinds=values(params, "kind"),
         sources=values(params, "source"),
-        years=years(first(params, "year")),
+        years=years(year),
         speakers=values(params, "speaker"),
         theme=first(params, "theme") or None,
         page=integer(params, "page", 1),
         per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
         sort=first(params, "sort") or "relevance",
+        notes=year_notes(year),
     )
 
 
@@ -89,10 +91,12 @@ def choice(params: dict[str, list[str]], name: str, choices: tuple[str, ...]) ->
 
 
 def flag(params: dict[str, list[str]], name: str) -> bool:
-    """A yes/no parameter: ``true``/``1``/``yes`` or ``false``/``0``/``no`` (the default)."""
-    value = first(params, name) or "false"
+    """A yes/no parameter: ``true``/``1``/``yes`` or ``false``/``0``/``no`` (the default),
+    in any case (``TRUE``, ``True``): every yes/no parameter is read here."""
+    given = first(params, name) or "false"
+    value = given.lower()
     if value not in (*YES, *NO):
-        raise BadParameter("invalid-parameter", f"{name}: true or false, not {value!r}")
+        raise BadParameter("invalid-parameter", f"{name}: true or false, not {given!r}")
     return value in YES
 
 
@@ -124,6 +128,12 @@ def years(value: str | None) -> tuple[int, int] | None:
         message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
         raise BadParameter("invalid-parameter", message)
     return found
+
+
+def year_notes(value: str | None) -> tuple[str, ...]:
+    """The note of a range of years given backwards (``2021-2016``), read the other way."""
+    note = reversed_years_note("year", value) if value else None
+    return (note,) if note else ()
 
 
 # Writing a query string back ------------------------------------------------------------

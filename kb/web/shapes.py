@@ -13,6 +13,7 @@ from typing import Any
 from kb.models import Document, Passage
 from kb.search import Hit, SearchResult
 from kb.search.compare import Comparison
+from kb.search.query import filters_in_force
 from kb.search.references import Reference
 from kb.search.themes import Vocabulary
 from kb.web.views import BriefView, Defined, PassageView, SourcesView
@@ -94,7 +95,7 @@ def search_json(
             "q": request.q,
             "read_as": result.read_as,
             "mode": result.mode,
-            "filters": request.filters,
+            "filters": filters_in_force(request),
             "sort": request.sort,
             "notes": list(result.notes),
             "searched_instead": result.searched_instead,
@@ -139,6 +140,10 @@ def compare_json(comparison: Comparison) -> dict[str, Any]:
         "not_held": [
             {"source": d.id, "document": d.source.title, "url": d.source.url}
             for d in comparison.not_held
+        ],
+        "elsewhere": [
+            {"source": d.id, "document": d.source.title, "status": d.status, "total": total}
+            for d, total in comparison.elsewhere
         ],
     }
 

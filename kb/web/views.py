@@ -79,9 +79,11 @@ class Defined:
 
 
 def locate(snap: Snapshot, passage_id: str) -> Located:
-    """The passage of an id; Unknown when there is none."""
+    """The passage of an id, or what stands for a document known only by its metadata
+    (``<id>.about``: search finds it, so the passage, the page and the brief open it);
+    Unknown when there is none."""
     try:
-        return Located(*snap.corpus.passage(passage_id))
+        return Located(*snap.corpus.record(passage_id))
     except KeyError:
         raise Unknown("passage", passage_id) from None
 

@@ -339,8 +339,14 @@ def test_without_javascript_the_copy_button_is_hidden_and_search_works(
 
 @pytest.mark.parametrize(
     ("typed", "corrected", "wording"),
-    [("lantren", "lantern", "Showing results for"), ("signl logs", "signal logs", "Did you mean")],
-    ids=["searched-instead", "did-you-mean"],
+    [
+        ("lantren", "lantern", "Showing results for"),
+        # "logs" alone matches, but no passage can hold "signl": the correction is searched
+        ("signl logs", "signal logs", "Showing results for"),
+        # either word may match: what "logs" finds is kept, the correction offered
+        ("signl OR logs", "signal OR logs", "Did you mean"),
+    ],
+    ids=["searched-instead", "searched-instead-beside-a-match", "did-you-mean"],
 )
 def test_a_misspelling_offers_the_corrected_search(
     page: Page, shot: Shot, typed: str, corrected: str, wording: str

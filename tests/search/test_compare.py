@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from kb.search import InvalidRequest, Library, SearchRequest, Snapshot, search
 from kb.search.compare import IGF_COLUMN, MAX_PER_COLUMN, PER_COLUMN, Column, Comparison, compare
 from kb.search.themes import Vocabulary
+from tests.worlds import make_source
 from tests.worlds.published import (
     DECLARATION,
     HARBOUR,
@@ -157,6 +159,71 @@ def test_no_igf_column_without_igf_sessions(
     comparison = compare(Library(root, vocabulary).snapshot(), SearchRequest(q="keepers"))
     assert [c.key for c in comparison.columns] == [LANTERN, HARBOUR]
     assert comparison.not_held == ()
+
+
+# --- the whole search, counted --------------------------------------------------------------
+
+
+def adds_up(comparison: Comparison) -> bool:
+    """The columns' totals and the matches elsewhere make the overall total."""
+    elsewhere = sum(total for _, total in comparison.elsewhere)
+    return sum(c.total for c in comparison.columns) + elsewhere == comparison.overall.total
+
+
+def test_a_match_in_a_document_known_by_its_metadata_is_counted_apart(
+    snapshot: Snapshot,
+) -> None:
+    """The declaration has no text and no column; its title matches, and is counted."""
+    comparison = compare(snapshot, SearchRequest(q="beacon OR keepers"))
+    assert [(d.id, total) for d, total in comparison.elsewhere] == [(DECLARATION, 1)]
+    assert comparison.overall.total == 13
+    assert adds_up(comparison)
+    nothing_apart = compare(snapshot, SearchRequest(q="keepers"))
+    assert nothing_apart.elsewhere == ()
+    assert adds_up(nothing_apart)
+
+
+def test_a_commentary_and_a_session_known_by_metadata_are_counted_apart(
+    tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary
+) -> None:
+    """An explanatory report has no column of its own, nor has a session without text."""
+    report = make_source(
+        "lantern-report",
+        kind="explanatory-report",
+        title="Explanatory Report to the Convention on Lantern Keeping",
+        short_title="Lantern Report",
+        year=2001,
+    )
+    session = make_source(
+        "keepers-session",
+        kind="igf-transcript",
+        title="Transcript: keepers of the lights",
+        short_title="IGF 2003 WS 1",
+        year=2003,
+    )
+    paragraphs = [
+        Passage("para-1", "Paragraph 1", "The keepers asked for a convention of their own."),
+        Passage("para-2", "Paragraph 2", "Article 2 keeps the keepers calm in storms."),
+    ]
+    root = tmp_path_factory.mktemp("with-a-report")
+    write_generation(
+        root,
+        [
+            lantern_convention(),
+            Document(report, STATUS_TEXT, paragraphs),
+            Document(session, STATUS_METADATA_ONLY, []),
+        ],
+    )
+    snapshot = Library(root, vocabulary).snapshot()
+    comparison = compare(snapshot, SearchRequest(q="keepers"))
+    assert [c.key for c in comparison.columns] == [LANTERN]
+    assert [(d.id, total) for d, total in comparison.elsewhere] == [
+        ("lantern-report", 2),
+        ("keepers-session", 1),
+    ]
+    assert comparison.overall.total == 6 + 2 + 1
+    assert adds_up(comparison)
+    assert adds_up(compare(snapshot, SearchRequest(theme="mla")))
 
 
 # --- one question for every column -----------------------------------------------------------

@@ -23,6 +23,26 @@ def test_passage_not_there(snapshot: Snapshot, passage_id: str) -> None:
         snapshot.corpus.passage(passage_id)
 
 
+def test_a_record_is_a_passage_or_what_stands_for_a_document_without_any(
+    snapshot: Snapshot,
+) -> None:
+    corpus = snapshot.corpus
+    assert corpus.record(f"{LANTERN}.art-5") == corpus.passage(f"{LANTERN}.art-5")
+    document, about = corpus.record(f"{DECLARATION}.about")
+    assert document.id == DECLARATION and about == document.about
+    assert (about.anchor, about.label, about.text, about.text_available) == (
+        "about",
+        "Beacon Declaration",
+        "",
+        False,
+    )
+    assert corpus.neighbours(f"{DECLARATION}.about") == (None, None)
+    assert corpus.position(f"{DECLARATION}.about") == 0
+    for missing in (f"{LANTERN}.about", f"{LANTERN}.art-99", "nowhere.about", ""):
+        with pytest.raises(KeyError):
+            corpus.record(missing)
+
+
 def test_neighbours_and_position_follow_the_document(snapshot: Snapshot) -> None:
     corpus = snapshot.corpus
     document = corpus.documents[LANTERN]

@@ -478,7 +478,8 @@ def test_facets_of_everything(snapshot: Snapshot) -> None:
         ("2012", 1),
         ("2001", 9),
     ]
-    assert result.facets["speaker"] == {"Bram Otter": 3, "Ada Quill": 1, "Cora Vane": 1}
+    # the transcript's turns, and the proposal's three passages for the two people it lists
+    assert result.facets["speaker"] == {"Bram Otter": 6, "Ada Quill": 4, "Cora Vane": 1}
 
 
 def test_facet_counts_are_sorted_by_count(snapshot: Snapshot) -> None:
@@ -526,10 +527,25 @@ def test_year_filter(snapshot: Snapshot) -> None:
 def test_speaker_filter_and_facet(snapshot: Snapshot) -> None:
     result = everything(snapshot, speakers=("Cora Vane",))
     assert ids(result) == [f"{TRANSCRIPT}.turns-2"]
-    assert result.facets["speaker"] == {"Bram Otter": 3, "Ada Quill": 1, "Cora Vane": 1}
+    assert result.facets["speaker"] == {"Bram Otter": 6, "Ada Quill": 4, "Cora Vane": 1}
     assert result.facets["source"] == {TRANSCRIPT: 1}
     either = everything(snapshot, speakers=("Cora Vane", "Ada Quill"))
-    assert ids(either) == [f"{TRANSCRIPT}.turns-1", f"{TRANSCRIPT}.turns-2"]
+    proposal = [f"{PROPOSAL}.{a}" for a in ("policy-questions", "description", "expected-outcomes")]
+    assert set(ids(either)) == {*proposal, f"{TRANSCRIPT}.turns-1", f"{TRANSCRIPT}.turns-2"}
+
+
+@pytest.mark.parametrize("speaker", ["Quill", "quill", "ADA QUILL", "a quil"])
+def test_a_speaker_filter_finds_the_proposal_that_lists_the_person(
+    snapshot: Snapshot, speaker: str
+) -> None:
+    """A proposal has no turns: the people it lists (organisers, speakers) speak for all
+    of it. Any part of the name, in any case, finds them, as in a transcript's turns."""
+    found = everything(snapshot, speakers=(speaker,))
+    assert sources(found) == {PROPOSAL, TRANSCRIPT}
+    assert {h.id for h in found.hits if h.document.id == PROPOSAL} == {
+        f"{PROPOSAL}.{a}" for a in ("policy-questions", "description", "expected-outcomes")
+    }
+    assert [h.id for h in found.hits if h.document.id == TRANSCRIPT] == [f"{TRANSCRIPT}.turns-1"]
 
 
 def test_filters_combine(snapshot: Snapshot) -> None:
@@ -694,8 +710,11 @@ def test_field_filters_in_the_query(snapshot: Snapshot) -> None:
     assert result.read_as == "keepers AND kind:igf-proposal"
     assert sources(result) == {PROPOSAL} and result.total == 3
     assert sources(everything(snapshot, f"keepers source:{HARBOUR}")) == {HARBOUR}
-    speaker = everything(snapshot, 'speaker:"Bram Otter"')
-    assert ids(speaker) == [f"{TRANSCRIPT}.turns-{i}" for i in (1, 2, 3)]
+    speaker = everything(snapshot, 'speaker:"Bram Otter"')  # he speaks at both sessions
+    assert set(ids(speaker)) == {
+        *(f"{PROPOSAL}.{a}" for a in ("policy-questions", "description", "expected-outcomes")),
+        *(f"{TRANSCRIPT}.turns-{i}" for i in (1, 2, 3)),
+    }
     assert ids(everything(snapshot, "speaker:cora")) == [f"{TRANSCRIPT}.turns-2"]
 
 

@@ -8,7 +8,12 @@ import pytest
 
 from kb.config import DEFAULT_THEMES, Settings
 from kb.ingest.errors import ConfigError
+from kb.models import STATUS_TEXT, Document, Passage
+from kb.search import Library, SearchRequest, Snapshot, search
+from kb.search.compare import compare
 from kb.search.themes import Theme, ThemesError, Vocabulary, load_themes
+from tests.worlds import make_source
+from tests.worlds.published import write_generation
 
 REQUIRED_IDS = (
     "jurisdiction",
@@ -107,6 +112,92 @@ def test_synonym_groups_gathers_all_groups(vocabulary: Vocabulary) -> None:
 
 def test_unknown_theme_is_none(vocabulary: Vocabulary) -> None:
     assert vocabulary.get("no-such-theme") is None
+
+
+# --- the real vocabulary on an invented world ---------------------------------------------
+
+BEACONS, SHIPS = "beacon-convention", "ship-protocol"
+# Two invented treaties: where an offence may be judged (Articles 7 and 3), and the final
+# clause naming the territories each applies to, which says "territory" far more often.
+TERRITORIAL_APPLICATION = (
+    "Any State may, when signing, specify the territory or territories to which this "
+    "instrument shall apply. Any Party may later extend it to any other territory named "
+    "in a declaration, and for such territory it shall enter into force three months later."
+)
+
+
+def jurisdiction_world() -> list[Document]:
+    beacons = make_source(BEACONS, title="Convention on Beacon Keeping", short_title="Beacons")
+    ships = make_source(SHIPS, title="Protocol on Passing Ships", short_title="Ships")
+    return [
+        Document(
+            beacons,
+            STATUS_TEXT,
+            [
+                Passage(
+                    "art-1",
+                    "Article 1 – Dimming a beacon",
+                    "Each Party shall make it an offence to dim a beacon without right.",
+                ),
+                Passage(
+                    "art-7",
+                    "Article 7 – Jurisdiction",
+                    "Each Party shall establish "
+                    "jurisdiction over the offence of Article 1 when it is committed in "
+                    "its territory or on board a ship flying its flag.",
+                ),
+                Passage("art-12", "Article 12 – Territorial application", TERRITORIAL_APPLICATION),
+            ],
+        ),
+        Document(
+            ships,
+            STATUS_TEXT,
+            [
+                Passage(
+                    "art-3",
+                    "Article 3 – Conflicting laws",
+                    "Where two Parties' laws impose "
+                    "conflicting legal obligations on a ship's master, they shall consult.",
+                ),
+                Passage("art-9", "Article 9 – Territorial application", TERRITORIAL_APPLICATION),
+            ],
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def jurisdiction_snapshot(
+    tmp_path_factory: pytest.TempPathFactory, vocabulary: Vocabulary
+) -> Snapshot:
+    root = tmp_path_factory.mktemp("jurisdiction")
+    write_generation(root, jurisdiction_world())
+    return Library(root, vocabulary).snapshot()
+
+
+def test_the_jurisdiction_theme_puts_jurisdiction_before_territorial_application(
+    jurisdiction_snapshot: Snapshot,
+) -> None:
+    """A treaty's "Territorial application" clause says where it applies: it is not about
+    jurisdiction, and must not rank above the provisions that are."""
+    found = search(jurisdiction_snapshot, SearchRequest(theme="jurisdiction"))
+    ids = [hit.id for hit in found.hits]
+    assert set(ids[:2]) == {f"{BEACONS}.art-7", f"{SHIPS}.art-3"}
+    assert f"{BEACONS}.art-12" not in ids and f"{SHIPS}.art-9" not in ids
+    columns = compare(jurisdiction_snapshot, SearchRequest(theme="jurisdiction")).columns
+    assert [column.hits[0].id for column in columns] == [f"{BEACONS}.art-7", f"{SHIPS}.art-3"]
+
+
+def test_real_jurisdiction_theme_ranks_no_territorial_application_clause(
+    mirror_settings: Settings,
+) -> None:
+    snapshot = Library.of(mirror_settings).snapshot()
+    found = search(snapshot, SearchRequest(theme="jurisdiction", per_page=100))
+    assert found.hits[0].id == "coe-ets-185.art-22"
+    headings = [hit.passage.label for hit in found.hits if hit.passage]
+    assert not [h for h in headings if "Territorial" in h]
+    columns = compare(snapshot, SearchRequest(theme="jurisdiction")).columns
+    firsts = [column.hits[0].passage for column in columns if column.hits]
+    assert not [p.label for p in firsts if p and "Territorial" in p.label]
 
 
 # --- terms ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -48,13 +49,24 @@ def test_health(client: FlaskClient, settings: Settings) -> None:
     assert response.status_code == 200
     assert response.is_json
     data = response.get_json()
-    assert set(data) == {"ok", "documents", "passages", "index_version", "built_at"}
+    assert set(data) == {"ok", "documents", "passages", "records", "index_version", "built_at"}
     assert data["ok"] is True
     assert data["documents"] == 3
     assert data["passages"] == 13
+    assert data["records"] == 14  # and the declaration's record: it is known by its metadata
     current = (settings.index_root / "CURRENT").read_text(encoding="utf-8")
     assert data["index_version"] == current
     assert data["built_at"].endswith("Z")
+
+
+def test_an_empty_querys_total_counts_the_records_health_counts(client: FlaskClient) -> None:
+    """An empty query counts every record: the passages and the metadata-only declaration."""
+    health = client.get("/api/health").get_json()
+    everything = client.get("/api/search").get_json()
+    assert everything["total"] == health["records"] == health["passages"] + 1
+    assert f"{DECLARATION}.about" in [
+        hit["id"] for hit in client.get("/api/search?per_page=100").get_json()["results"]
+    ]
 
 
 def test_a_document_with_its_passages_in_order(client: FlaskClient) -> None:
@@ -197,6 +209,77 @@ def test_search_answers_a_typo_with_the_correction(client: FlaskClient) -> None:
     assert data["total"] == 5
 
 
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("q=kind:treaty+signal", {"kind": ["treaty"]}),
+        ("q=signal+source:pipeline-treaty", {"source": [TREATY]}),
+        ("q=signal+year:1990..2000", {"year": [1990, 2000]}),
+        ('q=speaker:"Haruto+Vell"', {"speaker": ["haruto vell"]}),
+        ("q=(kind:treaty+OR+kind:declaration)+signal", {"kind": ["treaty", "declaration"]}),
+        ("q=kind:treaty+signal&kind=treaty,igf-proposal", {"kind": ["treaty"]}),
+        ("q=signal+year:1990..2000&year=1995-2030", {"year": [1995, 2000]}),
+        ("q=signal+OR+kind:treaty", {}),  # not a filter of the whole query: read_as says it
+        ("q=signal+-kind:treaty", {}),
+    ],
+)
+def test_filters_typed_in_the_query_are_echoed_with_the_parameters(
+    client: FlaskClient, query: str, filters: dict[str, Any]
+) -> None:
+    body = client.get(f"/api/search?{query}").get_json()
+    assert body["query"]["filters"] == filters
+
+
+def test_a_filter_typed_in_the_query_is_echoed_as_it_filters(client: FlaskClient) -> None:
+    typed = client.get("/api/search?q=kind:treaty+signal").get_json()
+    given = client.get("/api/search?q=signal&kind=treaty").get_json()
+    assert typed["query"]["filters"] == given["query"]["filters"] == {"kind": ["treaty"]}
+    assert [h["id"] for h in typed["results"]] == [h["id"] for h in given["results"]]
+    assert {h["kind"] for h in typed["results"]} == {"treaty"}
+
+
+@pytest.mark.parametrize("explain", ["true", "TRUE", "True", "yes", "YES", "1"])
+def test_explain_is_read_in_any_case(client: FlaskClient, explain: str) -> None:
+    body = get_json(client, f"/api/search?q=signal&explain={explain}")
+    assert body["results"] and all("explanation" in hit for hit in body["results"])
+
+
+@pytest.mark.parametrize("explain", ["false", "FALSE", "No", "0"])
+def test_no_explanation_in_any_case(client: FlaskClient, explain: str) -> None:
+    body = get_json(client, f"/api/search?q=signal&explain={explain}")
+    assert body["results"] and not any("explanation" in hit for hit in body["results"])
+
+
+@pytest.mark.parametrize(
+    ("backwards", "in_order", "note"),
+    [
+        ("year=2030-1990", "year=1990-2030", "year '2030-1990' gives the later year first"),
+        ("q=year:2030..1990", "q=year:1990..2030", "year '2030..1990' gives the later year first"),
+    ],
+)
+def test_years_given_backwards_are_read_the_other_way_with_a_note(
+    client: FlaskClient, backwards: str, in_order: str, note: str
+) -> None:
+    body = get_json(client, f"/api/search?{backwards}&per_page=100")
+    assert body["query"]["filters"]["year"] == [1990, 2030]
+    assert body["query"]["notes"][0] == f"{note}: read as 1990-2030"
+    expected = get_json(client, f"/api/search?{in_order}&per_page=100")
+    assert expected["query"]["notes"] == []
+    assert body["total"] == expected["total"] > 0
+    assert body["results"] == expected["results"]
+
+
+def test_a_speaker_of_a_proposal_finds_its_passages(client: FlaskClient) -> None:
+    """A proposal has no turns: the people it lists speak for all of its passages."""
+    body = get_json(client, "/api/search?speaker=oyelaran&per_page=100")
+    assert body["total"] == 8  # every passage of the proposal, and nothing else
+    assert {hit["source"] for hit in body["results"]} == {PROPOSAL}
+    assert body["facets"]["speaker"]["Priya Oyelaran-Holt"] == 8
+    typed = get_json(client, "/api/search?q=speaker:VELL&per_page=100")
+    assert {hit["source"] for hit in typed["results"]} == {PROPOSAL}
+    assert get_json(client, "/api/search?speaker=nobody-at-all")["total"] == 0
+
+
 def test_search_parameter_errors_are_json_400(client: FlaskClient) -> None:
     for query, code in [
         ("page=abc", "invalid-parameter"),
@@ -290,6 +373,18 @@ def test_real_health(real_client: FlaskClient) -> None:
     data = real_client.get("/api/health").get_json()
     assert data["documents"] == 22
     assert data["passages"] == 348
+    assert data["records"] == 359  # and the 11 documents known only by their metadata
+    assert real_client.get("/api/search").get_json()["total"] == data["records"]
+
+
+def test_real_speaker_finds_the_ws188_proposal_that_lists_him(real_client: FlaskClient) -> None:
+    body = real_client.get("/api/search?speaker=Seger&per_page=100").get_json()
+    ids = [hit["id"] for hit in body["results"]]
+    assert "igf-2021-ws188.overview" in ids
+    assert {hit["source"] for hit in body["results"]} == {"igf-2021-ws188"}
+    assert body["facets"]["speaker"]["Alexander Seger"] == body["total"]
+    lower = real_client.get("/api/search?q=data+speaker:seger").get_json()
+    assert lower["total"] > 0 and {h["source"] for h in lower["results"]} == {"igf-2021-ws188"}
 
 
 # --- comparing, briefs, exports, explanations, definitions and references ---------------
@@ -424,6 +519,23 @@ def test_each_column_is_the_search_within_its_sources(
     assert sum(c["total"] for c in body["columns"]) == len(
         [hit for hit in hits if hit["source"] in held]
     )
+    # and the matches elsewhere (here the declaration, by its title) make up the rest
+    elsewhere = {entry["source"]: entry["total"] for entry in body["elsewhere"]}
+    assert elsewhere == dict(Counter(hit["source"] for hit in hits if hit["source"] not in held))
+    assert sum(c["total"] for c in body["columns"]) + sum(elsewhere.values()) == body["total"]
+
+
+def test_compare_counts_a_match_outside_its_columns(world: FlaskClient) -> None:
+    body = get_json(world, "/api/compare?q=tidewater+OR+safeguards")
+    assert body["elsewhere"] == [
+        {
+            "source": DECLARATION,
+            "document": "Declaration on Tidewater Beacon Registers",
+            "status": "metadata-only",
+            "total": 1,
+        }
+    ]
+    assert sum(c["total"] for c in body["columns"]) + 1 == body["total"]
 
 
 def test_a_column_without_a_match_is_an_honest_gap(world: FlaskClient) -> None:
@@ -580,7 +692,7 @@ def test_a_brief_as_markdown_cites_and_links_every_passage(
         (f"{TREATY}.art-99", f"{TREATY}.art-99"),
         (f"{TREATY}.art-1,{TREATY}.art-99,{TREATY}.art-2", f"{TREATY}.art-99"),
         (TREATY, TREATY),
-        (f"{DECLARATION}.about", f"{DECLARATION}.about"),  # metadata only: nothing to quote
+        (f"{TREATY}.about", f"{TREATY}.about"),  # a document with text has no stand-in
         (f"{TREATY.upper()}.ART-1", f"{TREATY.upper()}.ART-1"),
         (f"{TREATY}.art-1,{TREATY}.", f"{TREATY}."),
     ],
@@ -592,6 +704,43 @@ def test_a_brief_of_an_unknown_passage_is_404_naming_it(
     body = get_json(world, f"/api/brief?{urlencode({'ids': ids, 'format': form})}", 404)
     assert body["error"]["code"] == "not-found"
     assert repr(unknown) in body["error"]["message"]
+
+
+ABOUT = f"{DECLARATION}.about"  # the one record of the declaration, known by its metadata
+DECLARATION_CITATION = "Declaration on Tidewater Beacon Registers"
+DECLARATION_URL = "https://declarations.example.org/tidewater-beacons"
+
+
+def test_a_metadata_only_hit_opens_as_a_passage(world: FlaskClient) -> None:
+    """Search finds the declaration by its title: its hit opens like any other."""
+    (hit,) = get_json(world, "/api/search?q=tidewater+registers")["results"]
+    assert hit["id"] == ABOUT and hit["text_available"] is False
+    body = get_json(world, f"/api/passages/{ABOUT}")
+    assert (body["id"], body["anchor"]) == (ABOUT, "about")
+    assert (body["section"], body["citation"], body["url"]) == (
+        hit["section"],
+        hit["citation"],
+        hit["url"],
+    )
+    assert (body["citation"], body["url"]) == (DECLARATION_CITATION, DECLARATION_URL)
+    assert (body["text"], body["text_available"], body["path"]) == ("", False, [])
+    assert "metadata" in body["note"]
+    assert (body["position"], body["previous"], body["next"]) == (0, None, None)
+    assert body["document"]["status"] == "metadata-only"
+    assert body["defines"] == body["definitions"] == body["references"] == []
+
+
+def test_a_brief_cites_a_metadata_only_hit(world: FlaskClient) -> None:
+    body = get_json(world, f"/api/brief?ids={TREATY}.art-1,{ABOUT}")
+    entry = body["passages"][1]
+    assert entry["id"] == ABOUT
+    assert (entry["citation"], entry["url"]) == (DECLARATION_CITATION, DECLARATION_URL)
+    assert (entry["text"], entry["text_available"]) == ("", False)
+    markdown = world.get(f"/api/brief?ids={TREATY}.art-1,{ABOUT}&format=md")
+    assert markdown.status_code == 200
+    text = markdown.get_data(as_text=True)
+    assert f"## 2. {DECLARATION_CITATION}" in text
+    assert f"- Link: <{DECLARATION_URL}>" in text
 
 
 def test_a_brief_of_more_than_fifty_passages_is_400(world: FlaskClient) -> None:
@@ -1018,6 +1167,13 @@ def test_real_compare_on_safeguards_has_every_instrument_and_the_sessions(
         assert len(column["passages"]) == min(3, column["total"])
     budapest = body["columns"][keys.index("coe-ets-185")]
     assert "coe-ets-185.art-15" in [p["id"] for p in budapest["passages"]]
+
+
+@pytest.mark.parametrize("query", ["theme=jurisdiction", "theme=safeguards", "q=data"])
+def test_real_compare_columns_add_up(mirror_client: FlaskClient, query: str) -> None:
+    body = get_json(mirror_client, f"/api/compare?{query}")
+    in_columns = sum(column["total"] for column in body["columns"])
+    assert in_columns + sum(entry["total"] for entry in body["elsewhere"]) == body["total"]
 
 
 def test_real_brief_as_markdown_cites_and_links_every_passage(

@@ -269,6 +269,8 @@ def urls_for(
         for source in sources
         for passage in client.get(f"/api/documents/{source['id']}").get_json().get("passages", [])
     ]
+    # a document known only by its metadata opens as the one record search finds of it
+    passages += [f"{s['id']}.about" for s in sources if s["holds"] == "metadata-only"]
     for path in spec["paths"]:
         if path == SEARCH:
             yield from (f"{SEARCH}?{query}" for query in searches)
@@ -725,12 +727,10 @@ def enum_cases() -> list[tuple[str, str, str]]:
     from kb.models import KIND_LABELS
     from kb.search.request import SORTS
     from kb.web.api import EXPORT_FORMATS
-    from kb.web.params import NO, YES
 
     cases = [(SEARCH, "kind", kind) for kind in KIND_LABELS]
     cases += [(SEARCH, "sort", sort) for sort in SORTS]
     cases += [(EXPORT, name, value) for path, name, value in cases]
-    cases += [(SEARCH, "explain", value) for value in (*YES, *NO)]
     cases += [(EXPORT, "format", form) for form in EXPORT_FORMATS]
     cases += [(BRIEF, "format", form) for form in ("json", "md")]  # as docs/api.md says
     return cases
@@ -869,6 +869,71 @@ def test_the_deepest_page_allowed_is_accepted(client: FlaskClient) -> None:
     assert response.get_json()["next_url"] is None
 
 
+def test_the_order_of_the_hits_is_documented_where_score_is(
+    spec: dict[str, Any], client: FlaskClient
+) -> None:
+    """Hits come in groups, by score only within one: the description says which."""
+    hit = spec["components"]["schemas"]["Hit"]["properties"]["score"]["description"]
+    (sort,) = [p for p in search_parameters(spec) if p["name"] == "sort"]
+    for words in (
+        "by score only within a group",
+        "the articles the query names",
+        "definitions of the term the query is",
+        "headings whose text the source does not give",
+        "more of the query's words",
+        "the instrument the query names",
+        "as a phrase",
+        "ties in document order",
+    ):
+        assert words in hit and words in sort["description"], words
+    hits = search(client, q="Article 1 signal").get_json()["results"]
+    assert hits[0]["id"] == f"{TREATY}.art-1"  # the article named comes first ...
+    assert hits[0]["score"] < max(h["score"] for h in hits[1:])  # ... below a higher score
+
+
+def test_an_empty_querys_total_is_documented_as_healths_records(
+    spec: dict[str, Any], client: FlaskClient
+) -> None:
+    schemas = spec["components"]["schemas"]
+    total = schemas["SearchResponse"]["properties"]["total"]["description"]
+    records = schemas["Health"]["properties"]["records"]["description"]
+    assert "records" in total and "metadata" in total
+    assert "an empty query's total" in records
+    health = client.get("/api/health").get_json()
+    assert search(client).get_json()["total"] == health["records"] > health["passages"]
+
+
+@pytest.mark.parametrize(
+    ("explain", "explained"),
+    [
+        *((value, True) for value in ("true", "TRUE", "True", "tRuE", "1", "yes", "YES", "Yes")),
+        *((value, False) for value in ("false", "FALSE", "False", "0", "no", "NO", "No")),
+        ("on", None),
+        ("nein", None),
+        (" true", None),
+        ("true ", None),
+        ("2", None),
+        ("t", None),
+    ],
+)
+def test_the_documented_explain_pattern_and_the_api_agree(
+    spec: dict[str, Any], client: FlaskClient, explain: str, explained: bool | None
+) -> None:
+    """Yes or no in any case: what the pattern allows is read, and nothing else."""
+    (parameter,) = [p for p in search_parameters(spec) if p["name"] == "explain"]
+    assert (re.fullmatch(parameter["schema"]["pattern"], explain) is not None) == (
+        explained is not None
+    )
+    response = search(client, q="signal", explain=explain)
+    if explained is None:
+        assert response.status_code == 400
+        assert "explain" in response.get_json()["error"]["message"]
+    else:
+        assert response.status_code == 200, response.get_json()
+        hits = response.get_json()["results"]
+        assert hits and all(("explanation" in hit) is explained for hit in hits)
+
+
 @pytest.mark.parametrize(
     "year", ["1999-", "1999..", "19992000", "1999–", " 1999 ", "2016 - 2021", "99", "2016-21"]
 )
@@ -899,6 +964,9 @@ def test_years_in_the_documented_forms_are_accepted(
     response = search(client, year=year)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["query"]["filters"]["year"] == span
+    backwards = int(year[:4]) > span[0]  # read the other way round, as documented: noted
+    assert bool(response.get_json()["query"]["notes"]) is backwards
+    assert ("backwards" in parameter["description"]) and ("query.notes" in parameter["description"])
 
 
 # CORS, ETag ----------------------------------------------------------------------------------

@@ -338,6 +338,18 @@ def test_compare_has_a_column_per_instrument_with_gaps_and_links(world_client: F
     assert re.search(r'<input id="compare-q" type="search" name="q" value="safeguards"', html)
 
 
+def test_compare_lists_the_matches_outside_its_columns(world_client: FlaskClient) -> None:
+    """The declaration, known by its metadata only, matches by its title: it is counted."""
+    html = page(world_client, "/compare?q=tidewater")
+    note = section(html, '<p class="note elsewhere">', "</p>")
+    assert "Also matching, outside the columns:" in note
+    assert ("/search?q=tidewater&source=pipeline-declaration", "Tidewater Declaration") in (
+        parsed(note).links
+    )
+    assert "(1 match, by its metadata)" in note
+    assert '<p class="note elsewhere">' not in page(world_client, "/compare?q=safeguards")
+
+
 def test_compare_on_a_theme_keeps_it_selected_and_says_the_gap_in_the_sessions(
     world_client: FlaskClient,
 ) -> None:
@@ -507,6 +519,16 @@ def test_an_unknown_passage_is_an_html_404(client: FlaskClient, passage_id: str)
     html = page(client, f"/passages/{passage_id}", status=404)
     assert "There is no passage with the id" in html
     assert "Back to the search" in html
+
+
+def test_a_metadata_only_hit_opens_as_a_page(client: FlaskClient) -> None:
+    html = page(client, f"/passages/{DECLARATION}.about")
+    assert "Tidewater Declaration" in html
+    assert "<dt>Cite as</dt><dd>Declaration on Tidewater Beacon Registers</dd>" in html
+    assert "its text is not in the knowledge base" in html
+    brief = page(client, f"/brief?ids={TREATY}.art-3,{DECLARATION}.about")
+    kept = re.findall(r'<li class="brief-entry" data-id="([^"]+)">', brief)
+    assert kept == [f"{TREATY}.art-3", f"{DECLARATION}.about"]
 
 
 # The brief

@@ -108,6 +108,15 @@ def test_a_year_is_one_year_or_a_range_in_order(value: str, read: tuple[int, int
     assert search_request(MultiDict({"year": value})).years == read
 
 
+def test_a_range_of_years_given_backwards_is_read_the_other_way_with_a_note() -> None:
+    wanted = search_request(MultiDict({"year": "2021-2016"}))
+    assert wanted.years == (2016, 2021)
+    assert wanted.notes == ("year '2021-2016' gives the later year first: read as 2016-2021",)
+    for value in ("2016-2021", "2019", "2019-2019", " 2016 – 2021 "):
+        assert search_request(MultiDict({"year": value})).notes == ()
+    assert search_request(MultiDict()).notes == ()
+
+
 @pytest.mark.parametrize("value", ["99", "20190", "2019-", "last year", "2019-21"])
 def test_a_year_that_cannot_be_read_is_invalid(value: str) -> None:
     error = refused(search_request, MultiDict({"year": value}))
@@ -164,18 +173,18 @@ def test_only_gives_every_value_of_the_known_parameters() -> None:
 # Flags, choices, briefs ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", YES)
-def test_a_yes(value: str) -> None:
+@pytest.mark.parametrize("value", [*YES, "TRUE", "True", "YES", "Yes"])
+def test_a_yes_in_any_case(value: str) -> None:
     assert flag({"explain": [value]}, "explain") is True
 
 
-@pytest.mark.parametrize("value", [*NO, ""])
-def test_a_no(value: str) -> None:
+@pytest.mark.parametrize("value", [*NO, "", "FALSE", "False", "NO", "No"])
+def test_a_no_in_any_case(value: str) -> None:
     assert flag({"explain": [value]}, "explain") is False
     assert flag({}, "explain") is False
 
 
-@pytest.mark.parametrize("value", ["True", "on", "2", "nein"])
+@pytest.mark.parametrize("value", ["on", "2", "nein", " true", "t"])
 def test_a_flag_that_is_neither_is_invalid(value: str) -> None:
     error = refused(flag, {"explain": [value]}, "explain")
     assert error.code == "invalid-parameter"

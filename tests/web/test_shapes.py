@@ -265,7 +265,7 @@ def test_a_comparison() -> None:
     column = Column(
         CHARTER, "Charter on Tide Tables", "Tide Charter", (document,), result(wanted, hits, 1)
     )
-    comparison = Comparison(wanted, result(wanted, hits, 1), (column,), (other,))
+    comparison = Comparison(wanted, result(wanted, hits, 2), (column,), (other,), ((other, 1),))
     assert compare_json(comparison) == {
         "ok": True,
         "query": {
@@ -275,7 +275,7 @@ def test_a_comparison() -> None:
             "notes": ["a note"],
             "searched_instead": None,
         },
-        "total": 1,
+        "total": 2,
         "columns": [
             {
                 "key": CHARTER,
@@ -294,7 +294,40 @@ def test_a_comparison() -> None:
                 "url": "https://example.org/gull-declaration",
             }
         ],
+        "elsewhere": [
+            {
+                "source": "gull-declaration",
+                "document": "Declaration on Gulls",
+                "status": "metadata-only",
+                "total": 1,
+            }
+        ],
     }
+
+
+def test_what_stands_for_a_document_known_by_its_metadata_is_cited_as_it() -> None:
+    document = declaration()
+    about = document.about
+    assert about is not None and charter().about is None
+    shown = passage_json(document, about)
+    assert (shown["id"], shown["section"], shown["text"]) == (
+        "gull-declaration.about",
+        "Gull Declaration",
+        "",
+    )
+    assert (shown["citation"], shown["url"]) == (
+        "Declaration on Gulls",
+        "https://example.org/gull-declaration",
+    )
+    assert shown["text_available"] is False and "metadata" in shown["note"]
+    found = hit_json(hit(document, None))
+    assert (found["section"], found["citation"], found["url"]) == (
+        shown["section"],
+        shown["citation"],
+        shown["url"],
+    )
+    entry = brief_entry_json(document, about)
+    assert (entry["citation"], entry["url"]) == (shown["citation"], shown["url"])
 
 
 # What the views gather --------------------------------------------------------------------

@@ -123,10 +123,24 @@ def test_a_passage_view_has_what_the_corpus_says_of_it(snap: Snapshot) -> None:
 
 
 def test_an_unknown_passage_is_unknown(snap: Snapshot) -> None:
-    for passage_id in ("nope", f"{CHARTER}.art-9", f"{GULLS}.about", "nope.art-1"):
+    for passage_id in ("nope", f"{CHARTER}.art-9", f"{CHARTER}.about", "nope.art-1"):
         with pytest.raises(Unknown) as raised:
             views.passage_view(snap, passage_id)
         assert (raised.value.kind, raised.value.asked) == ("passage", passage_id)
+
+
+def test_a_metadata_only_hit_is_located_as_its_document(snap: Snapshot) -> None:
+    """Search finds the declaration by its title, as ``<id>.about``: it opens too."""
+    assert f"{GULLS}.about" in [hit.id for hit in search(snap, SearchRequest(q="gulls")).hits]
+    view = views.passage_view(snap, f"{GULLS}.about")
+    document, about = snap.documents[GULLS], snap.documents[GULLS].about
+    assert about is not None and view.at == Located(document, about)
+    assert (view.at.id, view.at.citation) == (f"{GULLS}.about", document.source.citation)
+    assert (view.position, view.previous, view.next) == (0, None, None)
+    assert view.defines == view.definitions == view.references == view.cited_by == ()
+    brief = views.brief_view(snap, (f"{GULLS}.about", f"{REEF}.art-1"))
+    assert [at.id for at in brief.passages] == [f"{GULLS}.about", f"{REEF}.art-1"]
+    assert brief.unknown == ()
 
 
 def test_a_located_passage_has_its_id_and_citation(snap: Snapshot) -> None:

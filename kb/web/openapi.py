@@ -54,10 +54,13 @@ RANKING = (
     "score only within a group, so a later hit may score higher than an earlier one: "
     '(1) the articles the query names ("Article 15"), in document order; (2) the '
     'definitions of the term the query is ("traffic data"); (3) passages with text '
-    "before headings whose text the source does not give; (4) passages holding more of "
-    "the query's words or concepts (mode any); (5) passages of the instrument the query "
-    'names ("Budapest Convention safeguards"); (6) passages holding the words typed '
-    "together as a phrase; then score, highest first; ties in document order. "
+    "before headings whose text the source does not give; (4) passages of the kinds the "
+    'query\'s kind words name ("session", "treaty"); (5) passages holding more of '
+    "the query's words or concepts (mode any); (6) passages of the instrument the query "
+    'names ("Budapest Convention safeguards"); (7) passages holding the words typed '
+    "together as a phrase; then score, highest first; ties in document order. The first "
+    "page then shows at most two passages of a document, unless the search is limited to "
+    "one source; the others follow it (collapsed counts them). "
     "year_desc and year_asc order by year first, then as relevance does. A query that "
     "only names an instrument, and a filter alone, browse in document order (score 0); "
     "a theme alone ranks by the theme's score."
@@ -341,6 +344,14 @@ SCHEMAS: dict[str, Any] = {
             "facets": _object(
                 {"kind": COUNTS, "source": COUNTS, "year": COUNTS}, {"speaker": COUNTS}
             ),
+            "collapsed": {
+                **COUNTS,
+                "description": "On the first page of a search ranked by relevance and not "
+                "limited to one source, at most two passages of a document are shown; "
+                "the others follow on the next pages. For each document so capped: how "
+                "many of its passages come after the first page (source id -> count). "
+                "Search with source=<id> to see them all.",
+            },
             "next_url": NULLABLE_STRING,
         }
     ),

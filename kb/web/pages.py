@@ -20,7 +20,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from kb.models import KIND_LABELS, STATUS_METADATA_ONLY, Document, Passage
-from kb.search import Hit, QueryTimeout, Snapshot
+from kb.search import Hit, QueryTimeout, SearchResult, Snapshot
 from kb.search.compare import Column, Comparison
 from kb.search.references import Reference
 from kb.search.themes import Theme
@@ -91,6 +91,7 @@ def results(snap: Snapshot, view: SearchView, args: MultiDict[str, str]) -> dict
         "result": result,
         "q": wanted.q,
         "hits": [shown_hit(snap, hit, wanted.q, mark) for hit in result.hits],
+        "more": more_links(result, args),
         "facets": facets_shown(snap, view, args),
         "theme": theme_named(wanted.theme),
         "clear_theme": search_url(args, theme=None),
@@ -142,6 +143,17 @@ class ShownHit:
     metadata_only: bool
     why: tuple[str, ...]
     definitions: tuple[ShownDefinition, ...]
+
+
+def more_links(result: SearchResult, args: MultiDict[str, str]) -> dict[str, tuple[int, str]]:
+    """After the last hit of each document the first page caps: how many more passages
+    it has, and the search limited to it."""
+    last = {hit.document.id: hit.id for hit in result.hits}
+    return {
+        last[source]: (count, search_url(args, source=source))
+        for source, count in result.collapsed.items()
+        if source in last
+    }
 
 
 def shown_hit(snap: Snapshot, hit: Hit, q: str, mark: Marker) -> ShownHit:

@@ -109,6 +109,7 @@ def search_json(
         "suggestion": result.suggestion,
         "results": [hit_json(h, explain=explain) for h in result.hits],
         "facets": result.facets,
+        "collapsed": result.collapsed,
         "next_url": next_url,
     }
 

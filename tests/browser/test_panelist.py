@@ -416,8 +416,12 @@ def test_compare_a_word_across_the_instruments(
     for hit in hits(columns).all():  # why each matched, in the columns too
         expect(hit.locator(".hit-why")).to_be_visible()
         expect(hit.locator(".hit-why li").first).to_contain_text("safeguards")
-    expect(page.locator("main p.note")).to_have_text(
+    expect(page.locator("main p.note", has_text="Not compared")).to_have_text(
         "Not compared, their text is not held offline: Tidewater Declaration."
+    )
+    # "safeguards" is a label of the real thesaurus: the reading says so
+    expect(page.locator("main p.note", has_text="also searched")).to_contain_text(
+        "the concept “conditions and safeguards”"
     )
     expect(page.get_by_role("searchbox", name="Words")).to_have_value("safeguards")
     expect_nothing_ran(page)

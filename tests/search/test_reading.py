@@ -87,4 +87,3 @@ def test_the_articles_the_thesaurus_lists_rank_with_the_best_whatever_their_word
         "the thesaurus lists this provision for “night watch”, "
         "what Harbour Treaty Article 6 calls “stays awake”"
     )
-

@@ -62,6 +62,7 @@ ISSUE_TOP_KEYS = {
     "suggestion",
     "results",
     "facets",
+    "collapsed",  # issue 14: "3 more from this document"
     "next_url",
 }
 ISSUE_QUERY_KEYS = {"q", "read_as", "filters"}

@@ -726,3 +726,19 @@ def test_a_real_passage_links_what_it_cites_but_not_itself(mirror_client: FlaskC
     references = re.findall(r'<a class="ref" href="([^"]+)">([^<]+)</a>', html)
     assert references == [("/documents/coe-ets-108", "the Convention")]
     assert "Article 2</a>" not in section(html, '<div class="passage-text">', "</div>")
+
+
+def test_a_document_capped_on_the_first_page_links_to_its_other_passages(
+    client: FlaskClient,
+) -> None:
+    html = page(client, "/search?q=lantern&per_page=4")
+    [(href, text)] = [link for link in parsed(html).links if "more from this document" in link[1]]
+    query = parse_qs(urlsplit(href).query)
+    assert query["q"] == ["lantern"] and query["per_page"] == ["4"]
+    [source] = query["source"]
+    count = int(text.split()[0])
+    api = client.get("/api/search?q=lantern&per_page=4").get_json()
+    assert api["collapsed"] == {source: count}
+    shown = sum(hit["source"] == source for hit in api["results"])
+    within = client.get(f"/api/search?q=lantern&source={source}").get_json()
+    assert within["total"] == shown + count and within["collapsed"] == {}

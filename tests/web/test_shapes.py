@@ -251,6 +251,7 @@ def test_a_search_answer() -> None:
         "suggestion": None,
         "results": [hit_json(h, explain=False) for h in hits],
         "facets": {"kind": {"treaty": 3}},
+        "collapsed": {},
         "next_url": "/api/search?q=tide&page=3",
     }
     explained = search_json(result(wanted, hits, 3), None, explain=True)

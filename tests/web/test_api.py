@@ -498,8 +498,7 @@ def test_compare_has_a_column_per_instrument_with_text_and_the_igf_sessions(
         "read_as": '("conditions and safeguards" OR safeguards OR safeguard)',
         # a label of the real thesaurus, whose articles this world does not hold
         "notes": [
-            "“safeguards”: the concept “conditions and safeguards”, also searched "
-            "(weighing less)"
+            "“safeguards”: the concept “conditions and safeguards”, also searched (weighing less)"
         ],
         "searched_instead": None,
     }

@@ -313,7 +313,9 @@ def _years_note(text: str) -> str | None:
 # The filters a search applies to every passage --------------------------------------------
 
 
-def filters_in_force(request: SearchRequest) -> dict[str, object]:
+def filters_in_force(
+    request: SearchRequest, years_read: tuple[int, int] | None = None
+) -> dict[str, object]:
     """The filters every passage a search finds satisfies, as its answer echoes them:
     its parameters' (``SearchRequest.filters``) and those typed at the top level of its
     query (``kind:treaty safeguards``, ``(kind:treaty OR kind:declaration) data``; one
@@ -322,10 +324,12 @@ def filters_in_force(request: SearchRequest) -> dict[str, object]:
     Where both set one, what satisfies both: the kinds or sources in both (perhaps
     none), the years in both ranges (none if the first comes after the last), and every
     speaker named (a passage has one of the parameter's and each typed one).
+    ``years_read`` are the years the reading took from the query's words ("in 2016").
     """
     found = dict(request.filters)
     years = request.years
-    for typed in _typed_filters(parse(request.q).node):
+    read = [Years(*years_read)] if years_read else []
+    for typed in [*_typed_filters(parse(request.q).node), *read]:
         if isinstance(typed, Years):
             start, end = years or (typed.start, typed.end)
             years = max(start, typed.start), min(end, typed.end)

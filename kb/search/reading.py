@@ -47,7 +47,7 @@ class Reading:
     defined: np.ndarray | None = None  # the definitions of the term the query is
     defined_term: str | None = None
     phrased: np.ndarray | None = None  # the passages holding the typed words as a phrase
-    years: tuple[int, ...] = ()  # years typed as words: only their passages
+    years: tuple[int, int] | None = None  # years typed as words ("in 2016"): a filter
     preferred: np.ndarray | None = None  # the passages of the kinds that kind words name
 
     @cached_property
@@ -106,7 +106,7 @@ class Reader:
             concepts = self._article_phrase(text)
         found: dict[str, Any] = {"pinned": pinned, "articles": articles}
         found["named"] = self._named_mask(text)
-        found["years"] = wording.years
+        found["years"] = wording.span
         found["preferred"] = self._preferred(wording.kinds)
         notes += _wording_notes(wording)
         if not concepts and wording.years and pinned is None:  # "2016 workshop"
@@ -315,8 +315,10 @@ def _wording_notes(wording: Wording) -> list[str]:
     if wording.dropped:
         listed = ", ".join(f"“{w}”" for w in wording.dropped)
         notes.append(f"question and common words left out: {listed}")
-    for year in wording.years:
-        notes.append(f"“{year}” read as the year filter year:{year}; quote it to search the number")
+    if wording.span:
+        typed = " and ".join(f"“{year}”" for year in wording.years)
+        shown = _with_wording("", wording)
+        notes.append(f"{typed} read as the year filter {shown}; quote a year to search the number")
     if wording.kind_words:
         listed = ", ".join(f"“{w}”" for w in wording.kind_words)
         kinds = " and ".join(KIND_LABELS[k] for k in wording.kinds)
@@ -327,8 +329,9 @@ def _wording_notes(wording: Wording) -> list[str]:
 def _with_wording(read_as: str, wording: Wording) -> str:
     """The reading in the query language, with the years and kinds the words asked for."""
     parts = [read_as] if read_as else []
-    if wording.years:
-        parts.append("year:" + ",".join(str(year) for year in wording.years))
+    if wording.span:
+        start, end = wording.span
+        parts.append(f"year:{start}" if start == end else f"year:{start}..{end}")
     if wording.kinds:
         parts.append(f"[{', '.join(wording.kinds)} first]")
     return " ".join(parts)

@@ -57,6 +57,7 @@ class SearchResult:
     answered: SearchRequest | None = None
     # documents with more passages than the first page shows: how many more, by source
     collapsed: dict[str, int] = field(default_factory=dict)
+    years_read: tuple[int, int] | None = None  # a year filter read from words ("in 2016")
     # for a query that found nothing: related concepts the corpus holds (their terms)
     related: tuple[str, ...] = ()
 
@@ -217,6 +218,7 @@ class Searcher:
             took_ms=0.0,
             marks=reading.marked,
             collapsed=collapsed if request.page == 1 else {},
+            years_read=reading.years,
         )
 
     def highlighter(self, query: str, marks: frozenset[tuple[str, ...]] | None = None) -> Marker:

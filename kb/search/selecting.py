@@ -61,7 +61,7 @@ class Selector:
             if first is not None:
                 mask = mask | first
         if reading.years:  # typed as words: "in 2016"
-            mask = mask & np.isin(columns.years, reading.years)
+            mask = mask & self.matcher.years(*reading.years)
         if theme is not None:
             by_theme = self.theme_match(theme)
             mask = mask & by_theme.mask

@@ -95,7 +95,7 @@ def search_json(
             "q": request.q,
             "read_as": result.read_as,
             "mode": result.mode,
-            "filters": filters_in_force(request),
+            "filters": filters_in_force(request, result.years_read),
             "sort": request.sort,
             "notes": list(result.notes),
             "searched_instead": result.searched_instead,

@@ -11,6 +11,7 @@ import pytest
 
 from kb.search import SearchRequest, SearchResult, Snapshot, search
 from kb.search.matching import Concept, Sense
+from kb.search.query import filters_in_force
 from kb.search.terms import stems
 from kb.search.wording import STOP_WORDS, word_out
 from tests.worlds.published import LANTERN, PROPOSAL, TRANSCRIPT
@@ -114,3 +115,13 @@ def test_a_year_and_a_kind_word_browse_that_year(snapshot: Snapshot) -> None:
     result = run(snapshot, "2019 workshop")
     assert result.mode == "browse"
     assert {hit.document.id for hit in result.hits} == {PROPOSAL}
+
+
+def test_years_typed_as_words_span_a_range_and_are_filters_in_force(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers lantern 2016 2019")
+    assert result.read_as == "keepers AND lantern year:2016..2019"
+    assert result.years_read == (2016, 2019)
+    assert {hit.document.source.year for hit in result.hits} <= {2016, 2019}
+    assert filters_in_force(result.request, result.years_read)["year"] == [2016, 2019]
+    narrowed = SearchRequest(q="keepers 2016 2019", years=(2018, 2021))
+    assert filters_in_force(narrowed, (2016, 2019))["year"] == [2018, 2019]

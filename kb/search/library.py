@@ -64,9 +64,10 @@ class Library:
     ) -> None:
         self.index_root = index_root
         self._pointer = str(index_root / CURRENT)  # stat'ed on every request: kept ready
-        self.vocabulary = vocabulary or load_themes(Settings.from_env().themes)
         self.limits = limits or SearchLimits()
         self.thesaurus = thesaurus or load_thesaurus(Settings.from_env().thesaurus)
+        themes = vocabulary or load_themes(Settings.from_env().themes)
+        self.vocabulary = themes.with_concepts(self.thesaurus)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None

@@ -16,16 +16,17 @@ assistance, ...). Its phrases come in two kinds, kept apart on purpose:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kb.config import DEFAULT_THEMES
 from kb.ingest.errors import ConfigError
+from kb.search.thesaurus import Thesaurus
 from kb.search.vocabularies import check_entry, is_text, read_versioned
 
 _TEXT_FIELDS = ("id", "label", "description")
-_THEME_FIELDS = frozenset({*_TEXT_FIELDS, "synonyms", "related"})
+_THEME_FIELDS = frozenset({*_TEXT_FIELDS, "synonyms", "related", "concepts"})
 
 
 class ThemesError(ConfigError):
@@ -41,11 +42,15 @@ class Theme:
     description: str
     synonyms: tuple[tuple[str, ...], ...]
     related: tuple[str, ...]
+    concepts: tuple[str, ...] = ()  # ids of thesaurus concepts that signal the theme
+    concept_terms: tuple[str, ...] = ()  # their phrases, once read (``with_concepts``)
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """Every phrase of the theme (label, synonyms, related), once each, in that order."""
-        phrases = (self.label, *(p for group in self.synonyms for p in group), *self.related)
+        """Every phrase of the theme (label, synonyms, related, its concepts' phrases),
+        once each, in that order."""
+        groups = (p for group in self.synonyms for p in group)
+        phrases = (self.label, *groups, *self.related, *self.concept_terms)
         seen: set[str] = set()
         unique: list[str] = []
         for phrase in phrases:
@@ -62,6 +67,7 @@ class Theme:
             "description": self.description,
             "synonyms": [list(group) for group in self.synonyms],
             "related": list(self.related),
+            "concepts": list(self.concepts),
         }
 
 
@@ -83,6 +89,20 @@ class Vocabulary:
     def to_json(self) -> list[dict[str, Any]]:
         """The themes as plain JSON data, in order."""
         return [theme.to_json() for theme in self.themes.values()]
+
+    def with_concepts(self, thesaurus: Thesaurus) -> Vocabulary:
+        """The vocabulary whose themes signal their thesaurus concepts too: each concept's
+        labels and instrument terms join the theme's related phrases. A ThemesError names
+        a theme's concept that the thesaurus lacks."""
+        themes = {}
+        for theme in self.themes.values():
+            for concept_id in theme.concepts:
+                if concept_id not in thesaurus:
+                    problem = f"no concept of the thesaurus has the id {concept_id!r}"
+                    raise ThemesError(f"theme {theme.id!r}, field 'concepts': {problem}")
+            found = tuple(p for c in theme.concepts for p in thesaurus.expansions(c))
+            themes[theme.id] = replace(theme, concept_terms=found)
+        return replace(self, themes=themes)
 
 
 def load_themes(path: Path = DEFAULT_THEMES) -> Vocabulary:
@@ -114,7 +134,8 @@ def _theme(entry: Any, number: int, path: Path) -> Theme:
         label=entry["label"],
         description=entry["description"],
         synonyms=_synonyms(entry.get("synonyms", []), fail),
-        related=_related(entry.get("related", []), fail),
+        related=_listed(entry.get("related", []), "related", fail),
+        concepts=_listed(entry.get("concepts", []), "concepts", fail),
     )
 
 
@@ -130,8 +151,8 @@ def _synonyms(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[tupl
     return tuple(tuple(group) for group in value)
 
 
-def _related(value: Any, fail: Callable[[str, str], ThemesError]) -> tuple[str, ...]:
-    """Related terms: a list of non-empty strings."""
-    if not isinstance(value, list) or not all(is_text(term) for term in value):
-        raise fail("related", "must be a list of non-empty strings")
+def _listed(value: Any, field: str, fail: Callable[[str, str], ThemesError]) -> tuple[str, ...]:
+    """A list of non-empty strings."""
+    if not isinstance(value, list) or not all(is_text(item) for item in value):
+        raise fail(field, "must be a list of non-empty strings")
     return tuple(value)

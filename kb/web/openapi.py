@@ -428,6 +428,11 @@ SCHEMAS: dict[str, Any] = {
             "description": STRING,
             "synonyms": {"type": "array", "items": STRINGS},
             "related": STRINGS,
+            "concepts": {
+                **STRINGS,
+                "description": "Ids of the thesaurus concepts whose labels and instrument "
+                "terms signal the theme too (corpus/thesaurus.toml).",
+            },
         }
     ),
     "Health": _object(

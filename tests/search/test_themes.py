@@ -12,8 +12,9 @@ from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import Library, SearchRequest, Snapshot, search
 from kb.search.compare import compare
 from kb.search.themes import Theme, ThemesError, Vocabulary, load_themes
+from kb.search.thesaurus import load_thesaurus
 from tests.worlds import make_source
-from tests.worlds.published import write_generation
+from tests.worlds.published import make_documents, write_generation, write_thesaurus
 
 REQUIRED_IDS = (
     "jurisdiction",
@@ -101,7 +102,7 @@ def test_vocabulary_as_json(vocabulary: Vocabulary) -> None:
     data = vocabulary.to_json()
     assert [entry["id"] for entry in data] == list(vocabulary.themes)
     mla = next(entry for entry in data if entry["id"] == "mla")
-    assert set(mla) == {"id", "label", "description", "synonyms", "related"}
+    assert set(mla) == {"id", "label", "description", "synonyms", "related", "concepts"}
     assert isinstance(mla["synonyms"][0], list) and isinstance(mla["related"], list)
 
 
@@ -312,3 +313,58 @@ def test_id_must_be_a_slug(tmp_path: Path, bad_id: str) -> None:
     text = "version = 1\n" + VALID_THEME.replace('id = "mla"', f'id = "{bad_id}"')
     with pytest.raises(ThemesError, match="field 'id': use lower-case"):
         load_themes(write(tmp_path, text))
+
+
+# --- themes signalled by thesaurus concepts ---------------------------------------------------
+
+CALM_THEME = """
+version = 1
+
+[[theme]]
+id = "calm"
+label = "Calm"
+description = "Keeping the towers quiet."
+related = ["storms"]
+concepts = ["calm"]
+"""
+
+
+def test_every_theme_of_the_real_vocabulary_names_real_concepts(vocabulary: Vocabulary) -> None:
+    thesaurus = load_thesaurus()
+    resolved = vocabulary.with_concepts(thesaurus)
+    jurisdiction = resolved.themes["jurisdiction"]
+    assert "jurisdiction" in jurisdiction.concepts
+    assert set(thesaurus.expansions("extraterritoriality")) <= set(jurisdiction.terms)
+
+
+def test_a_themes_concepts_join_its_phrases(tmp_path: Path) -> None:
+    themes = load_themes(write(tmp_path, CALM_THEME))
+    assert themes.themes["calm"].terms == ("Calm", "storms")  # not read yet
+    calm = themes.with_concepts(write_thesaurus(tmp_path / "thesaurus")).themes["calm"]
+    assert calm.terms == (
+        "Calm",
+        "storms",
+        "calm at night",
+        "hush",
+        "noise curfew",
+        "quietude",
+        "quiet hours",
+    )
+    assert calm.to_json()["concepts"] == ["calm"]
+
+
+def test_an_unknown_concept_is_named(tmp_path: Path) -> None:
+    themes = load_themes(write(tmp_path, CALM_THEME.replace('["calm"]', '["nowhere"]')))
+    with pytest.raises(ThemesError, match=r"theme 'calm', field 'concepts': .*'nowhere'"):
+        themes.with_concepts(write_thesaurus(tmp_path / "thesaurus"))
+
+
+def test_a_theme_finds_what_its_concepts_instruments_say(tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    write_generation(root, make_documents())
+    themes = load_themes(write(tmp_path, CALM_THEME))
+    library = Library(root, themes, thesaurus=write_thesaurus(tmp_path / "thesaurus"))
+    result = search(library.snapshot(), SearchRequest(theme="calm", per_page=50))
+    found = {hit.id for hit in result.hits}
+    # "quiet hours" (Harbour Treaty Article 3) is the concept's, not the theme's own
+    assert {"harbour-treaty.art-3", "lantern-convention.art-2"} <= found

@@ -464,6 +464,7 @@ def test_the_themes() -> None:
         "Help between states.",
         (("mla", "mutual assistance"),),
         ("letters rogatory",),
+        ("letters-rogatory",),
     )
     assert themes_json(Vocabulary(2, {"mla": theme})) == {
         "version": 2,
@@ -474,6 +475,7 @@ def test_the_themes() -> None:
                 "description": "Help between states.",
                 "synonyms": [["mla", "mutual assistance"]],
                 "related": ["letters rogatory"],
+                "concepts": ["letters-rogatory"],
             }
         ],
     }

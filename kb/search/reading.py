@@ -317,7 +317,7 @@ def _wording_notes(wording: Wording) -> list[str]:
         notes.append(f"question and common words left out: {listed}")
     if wording.span:
         typed = " and ".join(f"“{year}”" for year in wording.years)
-        shown = _with_wording("", wording)
+        shown = _year_filter(*wording.span)
         notes.append(f"{typed} read as the year filter {shown}; quote a year to search the number")
     if wording.kind_words:
         listed = ", ".join(f"“{w}”" for w in wording.kind_words)
@@ -330,11 +330,14 @@ def _with_wording(read_as: str, wording: Wording) -> str:
     """The reading in the query language, with the years and kinds the words asked for."""
     parts = [read_as] if read_as else []
     if wording.span:
-        start, end = wording.span
-        parts.append(f"year:{start}" if start == end else f"year:{start}..{end}")
+        parts.append(_year_filter(*wording.span))
     if wording.kinds:
         parts.append(f"[{', '.join(wording.kinds)} first]")
     return " ".join(parts)
+
+
+def _year_filter(start: int, end: int) -> str:
+    return render(q.Years(start, end))
 
 
 def _sense_notes(concepts: list[Concept] | list[Concept | Prefixed]) -> list[str]:

@@ -59,14 +59,13 @@ class Wording:
     concepts: tuple[Concept, ...]  # what to search for
     dropped: tuple[str, ...] = ()  # stop, question and filler words
     years: tuple[int, ...] = ()  # years the corpus knows, typed as words
+    kinds: tuple[str, ...] = ()  # kinds of document the kind words prefer
+    kind_words: tuple[str, ...] = ()  # ... those words as typed
 
     @property
     def span(self) -> tuple[int, int] | None:
         """The years typed as a range: "2016" is 2016, "2016 2019" 2016..2019."""
         return (min(self.years), max(self.years)) if self.years else None
-
-    kinds: tuple[str, ...] = ()  # kinds of document the kind words prefer
-    kind_words: tuple[str, ...] = ()  # ... those words as typed
 
 
 def word_out(concepts: list[Concept], known_years: Collection[int]) -> Wording:

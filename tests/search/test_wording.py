@@ -125,3 +125,11 @@ def test_years_typed_as_words_span_a_range_and_are_filters_in_force(snapshot: Sn
     assert filters_in_force(result.request, result.years_read)["year"] == [2016, 2019]
     narrowed = SearchRequest(q="keepers 2016 2019", years=(2018, 2021))
     assert filters_in_force(narrowed, (2016, 2019))["year"] == [2018, 2019]
+
+
+def test_a_year_and_a_kind_word_are_each_named_once(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers 2019 workshop")
+    assert result.read_as == "keepers year:2019 [igf-proposal, igf-transcript first]"
+    year, kind = (n for n in result.notes if "read as" in n)
+    assert year == "“2019” read as the year filter year:2019; quote a year to search the number"
+    assert kind.startswith("“workshop” read as a preference: IGF workshop proposal and")

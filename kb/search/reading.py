@@ -1,8 +1,11 @@
 """Reading a query: what it asks for, made into matches over the passages.
 
 A parsed query (:mod:`kb.search.query`) is read against one generation: its words
-become concepts (a word, its synonyms from the themes, a phrase, a prefix's
-expansion), matched and scored by :mod:`kb.search.matching`; the articles it names
+become concepts (a word, its synonyms from the themes, a thesaurus label's sense
+from :mod:`kb.search.senses`, a phrase, a prefix's expansion), matched and scored by
+:mod:`kb.search.matching`; a question's other words are sorted out by
+:mod:`kb.search.wording` (stop words left out, years a filter, kind words a
+preference); the articles it names
 ("Article 32 Budapest Convention") are pinned, the instruments it names found by
 their names (:class:`kb.search.names.Names`), and a defined term's definitions put
 first. The :class:`Reading` says all that, and how the query was read, for the next

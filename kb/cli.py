@@ -23,7 +23,7 @@ from kb.ingest.pipeline import IngestReport, check_known_ids, ingest, select_sou
 from kb.ingest.publish import IngestLocked
 from kb.ingest.report import render_report, render_sources
 from kb.search.render import render_hits
-from kb.search.request import read_years
+from kb.search.request import read_years, year_notes
 
 EXIT_CONFIG = 2
 
@@ -160,6 +160,7 @@ def search_command(
             years=_years(year),
             theme=theme,
             per_page=limit,
+            notes=year_notes("--year", year),
         )
         library = Library.of(settings)
         result = search(library.snapshot(), wanted)

@@ -261,6 +261,19 @@ def test_search_json_has_the_api_shape(world: dict[str, Path]) -> None:
     assert set(data["facets"]) >= {"kind", "source", "year"}
 
 
+def test_search_reads_a_backwards_year_range_the_other_way_and_says_so(
+    world: dict[str, Path],
+) -> None:
+    assert ingest(world).exit_code == 0
+    backwards = kb("search", "signal", "--year", "2030-1990", "--data-dir", world["data"])
+    forwards = kb("search", "signal", "--year", "1990-2030", "--data-dir", world["data"])
+    assert backwards.exit_code == forwards.exit_code == 0
+    note = "Note: --year '2030-1990' gives the later year first: read as 1990-2030"
+    assert note in backwards.output.splitlines()
+    took = re.compile(r"\(\d+(\.\d+)? ms\)")
+    assert took.sub("", backwards.output.replace(note + "\n", "")) == took.sub("", forwards.output)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -95,4 +95,10 @@ def reversed_years_note(name: str, text: str) -> str | None:
     )
 
 
+def year_notes(name: str, value: str | None) -> tuple[str, ...]:
+    """The notes of a parameter ``name`` giving a range of years (none, or one)."""
+    note = reversed_years_note(name, value) if value else None
+    return (note,) if note else ()
+
+
 _YEARS = re.compile(YEARS)

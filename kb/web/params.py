@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from kb.search import SearchRequest
-from kb.search.request import DEFAULT_PER_PAGE, read_years, reversed_years_note
+from kb.search.request import DEFAULT_PER_PAGE, read_years, year_notes
 
 YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # a yes/no parameter's values
 MAX_BRIEF = 50  # passages in a brief
@@ -56,7 +56,7 @@ def search_request(
         page=integer(params, "page", 1),
         per_page=integer(params, "per_page", DEFAULT_PER_PAGE),
         sort=first(params, "sort") or "relevance",
-        notes=year_notes(year),
+        notes=year_notes("year", year),
     )
 
 
@@ -128,12 +128,6 @@ def years(value: str | None) -> tuple[int, int] | None:
         message = f"year: give a year (2019) or a range (2016-2021), not {value!r}"
         raise BadParameter("invalid-parameter", message)
     return found
-
-
-def year_notes(value: str | None) -> tuple[str, ...]:
-    """The note of a range of years given backwards (``2021-2016``), read the other way."""
-    note = reversed_years_note("year", value) if value else None
-    return (note,) if note else ()
 
 
 # Writing a query string back ------------------------------------------------------------

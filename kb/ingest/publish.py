@@ -3,7 +3,7 @@
 Layout under ``<data>/index``::
 
     CURRENT                  the name of the published generation (replaced atomically)
-    g-20261127T083000Z-1a2b/ a generation: whoosh/, documents.json, build.json
+    g-20261127T083000Z-1a2b/ a generation: whoosh/, documents.json, derived.json, build.json
     ingest.lock              held (flock) by the one running ``kb ingest``
 
 A generation is complete once its ``build.json`` exists; only complete generations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kb.derive import stored
 from kb.ingest.cache import remove_temporary_files, write_atomically
 from kb.ingest.index import write_index
 from kb.models import Document
@@ -81,6 +82,7 @@ def build_generation(root: Path, documents: list[Document], key: dict[str, Any])
     records = write_index(documents, path / WHOOSH_DIR)
     payload = json.dumps([d.to_dict() for d in documents], ensure_ascii=False)
     write_atomically(path / DOCUMENTS_FILE, payload.encode("utf-8"))
+    write_derived(path, documents)
     build = {
         "version": path.name,
         "built_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -91,6 +93,12 @@ def build_generation(root: Path, documents: list[Document], key: dict[str, Any])
     }
     write_atomically(path / BUILD_FILE, json.dumps(build, indent=2).encode("utf-8"))
     return Generation(path, build)
+
+
+def write_derived(path: Path, documents: list[Document]) -> None:
+    """Store what the documents say of each other (references, definitions) in the
+    generation at ``path``, so that no server reads them on its first request."""
+    write_atomically(path / stored.DERIVED_FILE, stored.dumps(stored.derive(documents)))
 
 
 def publish(root: Path, generation: Generation) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from kb.derive.names import is_instrument
 from kb.models import STATUS_TEXT, Document
 from kb.search.library import Snapshot
-from kb.search.names import is_instrument
 from kb.search.request import InvalidRequest, SearchRequest
 from kb.search.searcher import Hit, SearchResult
 

@@ -7,28 +7,34 @@ articles by number; the defined terms (:class:`~kb.search.definitions.Glossary`)
 and the cross-references between passages (:class:`~kb.search.references.References`).
 
 It is built once when a worker opens the generation and never changes, so every
-request thread may read it at once. The references are worked out on first use
-(``functools.cached_property`` runs that once, under its lock): on a large corpus
-they cost seconds that a worker should not spend before it answers at all.
+request thread may read it at once. The references and the definitions were read by
+``kb ingest`` and stored with the generation (:mod:`kb.derive.stored`): a worker takes
+them as they are. Only for a generation stored without them (written before they were
+stored, or by other code) are they read here, the references on first use
+(``functools.cached_property`` runs that once, under its lock).
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 
+from kb.derive.names import Names
+from kb.derive.references import References
+from kb.derive.stored import Derived
 from kb.models import Document, Passage
 from kb.search.definitions import Glossary
-from kb.search.names import Names
-from kb.search.references import References
 
 
 class Corpus:
     """The documents of one generation and what they know of each other."""
 
-    def __init__(self, documents: dict[str, Document]) -> None:
+    def __init__(self, documents: dict[str, Document], derived: Derived | None = None) -> None:
+        """``derived``: what ``kb ingest`` stored with the generation, if anything."""
         self.documents = documents  # by id, in manifest order
         self.names = Names(documents)
-        self.glossary = Glossary(documents, self.names)
+        self._derived = derived
+        definitions = derived.definitions if derived is not None else None
+        self.glossary = Glossary(documents, self.names, definitions)
         self._passages: dict[str, tuple[Document, Passage, int]] = {
             document.passage_id(passage): (document, passage, position)
             for document in documents.values()
@@ -43,7 +49,8 @@ class Corpus:
 
     @cached_property
     def references(self) -> References:
-        return References(self.documents, self.names)
+        stored = self._derived.references if self._derived is not None else None
+        return References(self.documents, self.names, stored)
 
     def passage(self, passage_id: str) -> tuple[Document, Passage]:
         """The document and passage of an id; KeyError when there is no such passage."""

@@ -18,6 +18,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from kb.config import SearchLimits, Settings
+from kb.derive import stored
 from kb.ingest.publish import CURRENT, Generation, current_generation
 from kb.models import Document
 from kb.search.corpus import Corpus
@@ -113,6 +114,6 @@ class Library:
         if generation is None:
             raise NoIndex(f"no index has been published in {self.index_root}; run `kb ingest`")
         ix = whoosh_index.open_dir(str(generation.whoosh_dir))
-        corpus = Corpus({d.id: d for d in generation.documents()})
+        corpus = Corpus({d.id: d for d in generation.documents()}, stored.read(generation.path))
         searcher = Searcher(ix, corpus, self.vocabulary, self.limits, self.thesaurus)
         return Snapshot(generation, ix, corpus, searcher)

@@ -19,10 +19,10 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from kb.derive.references import Reference
 from kb.models import KIND_LABELS, STATUS_METADATA_ONLY, Document, Passage
 from kb.search import Hit, QueryTimeout, SearchResult, Snapshot
 from kb.search.compare import Column, Comparison
-from kb.search.references import Reference
 from kb.search.themes import Theme
 from kb.web import views
 from kb.web.params import (

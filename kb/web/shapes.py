@@ -10,11 +10,11 @@ import hashlib
 from dataclasses import asdict
 from typing import Any
 
+from kb.derive.references import Reference
 from kb.models import Document, Passage
 from kb.search import Hit, SearchResult
 from kb.search.compare import Comparison
 from kb.search.query import filters_in_force
-from kb.search.references import Reference
 from kb.search.themes import Vocabulary
 from kb.web.views import BriefView, Defined, PassageView, SourcesView
 

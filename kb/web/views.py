@@ -22,12 +22,12 @@ from typing import Any
 from flask import current_app
 
 from kb.config import SearchLimits, Settings
+from kb.derive.references import Reference
 from kb.ingest.report import source_statuses
 from kb.models import Document, Passage
 from kb.search import Hit, Library, SearchRequest, SearchResult, Snapshot, search
 from kb.search.compare import PER_COLUMN, Comparison, compare
 from kb.search.definitions import Definition
-from kb.search.references import Reference
 from kb.search.request import MAX_DEPTH
 from kb.search.themes import Theme, Vocabulary
 from kb.web.params import MAX_BRIEF

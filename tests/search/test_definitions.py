@@ -15,7 +15,7 @@ import pytest
 from kb.config import Settings
 from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import Library
-from kb.search.definitions import Definition, Glossary, definitions_in
+from kb.search.definitions import Definition, Glossary, definitions_in, term_stems
 from kb.search.terms import stems
 from tests.worlds import make_source
 
@@ -227,7 +227,7 @@ def test_only_treaties_and_declarations_and_only_available_text() -> None:
 def test_definition_identity_and_stems() -> None:
     beacon = _find(definitions_in(lantern()), "beacon data")
     assert beacon.passage_id == f"{LANTERN}.art-1"
-    assert beacon.stems == stems("beacon data") == stems("Beacon  Data")
+    assert term_stems(beacon) == stems("beacon data") == stems("Beacon  Data")
     with pytest.raises(AttributeError):
         beacon.term = "other"  # type: ignore[misc]
 

@@ -1,9 +1,9 @@
-"""The names of a corpus's instruments (kb/search/names.py): one index for queries and texts."""
+"""The names of a corpus's instruments (kb/derive/names.py): one index for queries and texts."""
 
 from __future__ import annotations
 
+from kb.derive.names import Names, holds, names_of, squeeze
 from kb.models import STATUS_TEXT, Document
-from kb.search.names import Names, holds, names_of, squeeze
 from tests.worlds import make_source
 
 BELLS, BELLS_PLUS, BELLS_PROTOCOL, REPORT = "bells", "bells-plus", "bells-protocol", "bells-report"

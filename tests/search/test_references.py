@@ -14,10 +14,10 @@ import time
 import pytest
 
 from kb.config import Settings
+from kb.derive.names import Names
+from kb.derive.references import Reference, References
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from kb.search import Library
-from kb.search.names import Names
-from kb.search.references import Reference, References
 from tests.worlds import make_source
 
 LANTERN, PROTOCOL, PLUS, HARBOUR, SECOND, PROPOSAL, SHADOW = (

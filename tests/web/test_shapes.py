@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from kb.derive.references import Reference
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Person
 from kb.search import Hit, SearchRequest, SearchResult
 from kb.search.compare import Column, Comparison
 from kb.search.definitions import Definition
 from kb.search.explain import Explanation, Reason
-from kb.search.references import Reference
 from kb.search.themes import Theme, Vocabulary
 from kb.web.shapes import (
     brief_entry_json,

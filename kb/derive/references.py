@@ -33,8 +33,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from kb.derive.names import Names, is_commentary, is_instrument, names_of
 from kb.models import Document, Passage, passage_id
-from kb.search.names import Names, is_commentary, is_instrument, names_of
 
 _KEYWORD = re.compile(r"(?<!\w)(?:articles?|arts?\.)\s*(?=\d)", re.IGNORECASE)
 # An article number with what may hang on it: "9.1.a", "20.d", "32b", "18(1)".
@@ -108,20 +108,37 @@ class _Item:
 class References:
     """The cross-references of every passage of a corpus, both ways."""
 
-    def __init__(self, documents: dict[str, Document], names: Names | None = None) -> None:
+    def __init__(
+        self,
+        documents: dict[str, Document],
+        names: Names | None = None,
+        stored: dict[str, list[Reference]] | None = None,
+    ) -> None:
+        """Read every passage's references, or take ``stored`` ones: what :attr:`found`
+        gave for the same documents (kb/derive/stored.py keeps it with the generation)."""
         self.documents = documents
         self.names = names if names is not None else Names(documents)
         self.parents = self.names.parents
-        self._anchors = {d.id: {p.anchor for p in d.passages} for d in documents.values()}
-        self._of: dict[str, list[Reference]] = {}
         self._citing: dict[str, list[str]] = {}
         self._citing_document: dict[str, list[str]] = {}
+        self._anchors = {d.id: {p.anchor for p in d.passages} for d in documents.values()}
+        self._of: dict[str, list[Reference]] = {}
         for document in documents.values():
             for passage in document.passages:
                 pid = document.passage_id(passage)
-                found = self._resolve(document, passage.text, _instrument_prefix(passage))
-                self._of[pid] = found
-                self._index(pid, document.id, found)
+                if stored is None:
+                    found = self._resolve(document, passage.text, _instrument_prefix(passage))
+                else:
+                    found = stored.get(pid, [])
+                if found:
+                    self._of[pid] = found
+                    self._index(pid, document.id, found)
+
+    @property
+    def found(self) -> dict[str, list[Reference]]:
+        """Each passage's references in text order, by passage id in document order; a
+        passage without any is left out. Not to be changed."""
+        return self._of
 
     def of(self, passage_id: str) -> list[Reference]:
         """The references in a passage's text, in text order; [] for an unknown id."""

@@ -5,12 +5,23 @@ to :meth:`Library.snapshot` costs one ``stat`` of the ``CURRENT`` pointer; when
 ingestion has switched it to a new generation, the next snapshot opens that one,
 so a running server follows new indexes without a restart, and a request that
 holds a snapshot keeps reading the generation it started with.
+
+A served Library also watches the pointer (``watch``, a daemon thread per process,
+started by the first snapshot in that process): a new generation is opened within
+``watch`` seconds of its publication whether or not requests come, so an idle worker
+or replica is on it at once, and the first page after a publish rarely finds the
+opening still to do. A request that comes while the opening is under way waits for
+it, as it always did: once one request was answered from the new generation, every
+later one is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +36,8 @@ from kb.search.corpus import Corpus
 from kb.search.searcher import Searcher
 from kb.search.themes import Vocabulary, load_themes
 from kb.search.thesaurus import Thesaurus, load_thesaurus
+
+WATCH_SECONDS = 0.2  # how often a served Library looks at CURRENT between requests
 
 
 class NoIndex(LookupError):
@@ -62,7 +75,10 @@ class Library:
         vocabulary: Vocabulary | None = None,
         limits: SearchLimits | None = None,
         thesaurus: Thesaurus | None = None,
+        watch: float | None = None,
     ) -> None:
+        """``watch``: the seconds between looks at ``CURRENT`` between requests; None:
+        only requests look (a CLI search, the tests)."""
         self.index_root = index_root
         self._pointer = str(index_root / CURRENT)  # stat'ed on every request: kept ready
         self.limits = limits or SearchLimits()
@@ -72,12 +88,14 @@ class Library:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
+        self._watch = watch
+        self._watching: int | None = None  # the pid whose watcher runs
 
     @classmethod
-    def of(cls, settings: Settings) -> Library:
+    def of(cls, settings: Settings, watch: float | None = WATCH_SECONDS) -> Library:
         """The library of ``settings``: their index, themes, limits and thesaurus."""
         themes, thesaurus = load_themes(settings.themes), load_thesaurus(settings.thesaurus)
-        return cls(settings.index_root, themes, settings.limits, thesaurus)
+        return cls(settings.index_root, themes, settings.limits, thesaurus, watch)
 
     def snapshot(self) -> Snapshot:
         """The current generation; raises NoIndex before the first publish.
@@ -85,6 +103,8 @@ class Library:
         Should the pointer ever be unreadable after a snapshot was opened, the open
         one goes on serving rather than the service failing.
         """
+        if self._watch is not None and self._watching != os.getpid():
+            self._start_watching(self._watch)
         stamp = self._pointer_stamp()
         if stamp is None and self._snapshot is not None:
             return self._snapshot
@@ -102,6 +122,17 @@ class Library:
         except NoIndex:
             return {}
 
+    def _start_watching(self, seconds: float) -> None:
+        """Watch ``CURRENT`` from a daemon thread of this process (a fork has none)."""
+        with self._lock:
+            if self._watching == os.getpid():
+                return
+            self._watching = os.getpid()
+        thread = threading.Thread(
+            target=_watch, args=(weakref.ref(self), seconds), name="kb-library", daemon=True
+        )
+        thread.start()
+
     def _pointer_stamp(self) -> tuple[int, int] | None:
         try:
             info = os.stat(self._pointer)
@@ -117,3 +148,17 @@ class Library:
         corpus = Corpus({d.id: d for d in generation.documents()}, stored.read(generation.path))
         searcher = Searcher(ix, corpus, self.vocabulary, self.limits, self.thesaurus)
         return Snapshot(generation, ix, corpus, searcher)
+
+
+def _watch(library: weakref.ref[Library], seconds: float) -> None:
+    """Open each new generation as it is published, until the Library is gone."""
+    while True:
+        time.sleep(seconds)
+        found = library()
+        if found is None:
+            return
+        # Nothing published yet, or a broken generation: a request meets the same
+        # error and reports it.
+        with contextlib.suppress(Exception):
+            found.snapshot()
+        del found

@@ -8,6 +8,7 @@ from flask import Flask, Response
 
 from kb.config import Settings
 from kb.search.library import Library
+from kb.web.answers import AnswerCache
 from kb.web.json import OrjsonProvider
 from kb.web.limits import refuse_unreadable_request
 
@@ -20,7 +21,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.json = OrjsonProvider(app)
     # "//" in a path would be answered by a redirect that bypasses the JSON error handlers
     app.url_map.merge_slashes = False
-    app.extensions["kb.library"] = Library.of(settings)
+    library = app.extensions["kb.library"] = Library.of(settings)
 
     from kb.web import api, errors, pages
 
@@ -29,6 +30,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     errors.register_error_handlers(app)
     app.before_request(refuse_unreadable_request)
     app.after_request(secure_headers)
+    # Repeated requests are answered from finished answers, before Flask sees them.
+    answers = AnswerCache(app.wsgi_app, library, settings.limits.answers_bytes)
+    app.extensions["kb.answers"] = answers
+    app.wsgi_app = answers  # type: ignore[method-assign]
     return app
 
 

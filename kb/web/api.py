@@ -8,19 +8,18 @@ cannot answer becomes a JSON error in ``kb/web/errors.py``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from flask.blueprints import BlueprintSetupState
 from werkzeug.http import unquote_etag
 
-from kb.search import Snapshot
-from kb.search.caching import LRU, text_bytes
+from kb.search import NoIndex, Snapshot
 from kb.search.compare import PER_COLUMN
 from kb.web import views
+from kb.web.answers import reusable
 from kb.web.exports import brief_markdown, csv_rows, json_lines
 from kb.web.json import dumps
 from kb.web.openapi import openapi_document
@@ -91,50 +90,24 @@ def open_to_all_origins(response: Response) -> Response:
 def search_endpoint() -> Response:
     snap = views.current_snapshot()
     started = time.perf_counter()
-    key = (snap.version, request.query_string)
-    answers = current_answers()
-    answer = answers.get(key)
-    if answer is None:
-        answer = answers.put(key, search_answer(snap))
-    if not_modified(answer.etag):
-        return Response(status=304, headers={"ETag": answer.etag})
+    before, after = search_answer(snap)
+    etag = etag_for(snap)
+    if not_modified(etag):
+        reusable(snap.version)
+        return Response(status=304, headers={"ETag": etag})
     took = str(round((time.perf_counter() - started) * 1000, 2)).encode()
-    body = answer.before + took + answer.after
-    return Response(body, headers={"ETag": answer.etag}, content_type=JSON)
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """A serialised search answer, split where ``took_ms`` goes, and its ETag."""
-
-    before: bytes
-    after: bytes
-    etag: str
-
-
-Answers = LRU[tuple[str, bytes], _Answer]  # by index version and query string
-
-
-@blueprint.record_once
-def keep_answers(state: BlueprintSetupState) -> None:
-    """Popular queries repeat: each app keeps their answers, within its limits."""
-    limits = state.app.config["KB_SETTINGS"].limits
-    state.app.extensions["kb.answers"] = Answers(limits.answers_bytes, _answer_bytes)
-
-
-def current_answers() -> Answers:
-    return current_app.extensions["kb.answers"]
-
-
-def _answer_bytes(key: tuple[str, bytes], answer: _Answer) -> int:
-    return len(key[1]) + len(answer.before) + len(answer.after) + text_bytes(key[0])
+    reusable(snap.version, took=(len(before), len(before) + len(took)))
+    return Response(before + took + after, headers={"ETag": etag}, content_type=JSON)
 
 
 _TOOK = b'"took_ms":-1.0'
 
 
-def search_answer(snap: Snapshot) -> _Answer:
-    """The request's search, serialised once for every time it is asked again."""
+def search_answer(snap: Snapshot) -> tuple[bytes, bytes]:
+    """The request's search, serialised, split where the value of ``took_ms`` goes.
+
+    Answered again, it comes whole from the answers cache (``kb/web/answers.py``).
+    """
     wanted = search_request(request.args, SEARCH_API_PARAMETERS)
     explain = flag(only(request.args, SEARCH_API_PARAMETERS), "explain")
     view = views.search_view(snap, wanted)
@@ -144,7 +117,7 @@ def search_answer(snap: Snapshot) -> _Answer:
     payload = search_json(view.result, next_url, explain=explain)
     payload["took_ms"] = -1.0
     before, _, after = dumps(payload).partition(_TOOK)
-    return _Answer(before + b'"took_ms":', after, etag_for(snap))
+    return before + b'"took_ms":', after
 
 
 def etag_for(snap: Snapshot) -> str:
@@ -160,7 +133,9 @@ def not_modified(etag: str) -> bool:
 
 
 def conditional(response: Response, snap: Snapshot) -> Response:
-    """``response``, or a 304 when the client holds it already (the same index, request)."""
+    """``response``, or a 304 when the client holds it already (the same index, request);
+    either is kept by the answers cache for the next request."""
+    reusable(snap.version)
     response.headers["ETag"] = etag_for(snap)
     response.make_conditional(request)  # changes the response in place
     return response
@@ -191,8 +166,12 @@ def sources() -> Response:
 
 @blueprint.get("/themes")
 def themes() -> Response:
-    view = views.themes_view(views.current_library())
-    return ok(**themes_json(view.vocabulary))
+    library = views.current_library()
+    view = views.themes_view(library)
+    answer = ok(**themes_json(view.vocabulary))
+    with contextlib.suppress(NoIndex):  # the same for every version: kept with each
+        reusable(library.snapshot().version)
+    return answer
 
 
 @blueprint.get("/health")

@@ -10,6 +10,7 @@ tests/web/test_reingest_under_load.py.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,23 @@ def test_new_generation_is_picked_up_while_the_old_snapshot_still_answers(
     with pytest.raises(InvalidRequest):
         run(old, sources=(HARBOUR,))
     assert library.snapshot() is new
+
+
+def test_a_watching_library_opens_a_new_generation_without_being_asked(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    write_generation(tmp_path, [lantern_convention()], key=1)
+    library = Library(tmp_path, vocabulary, watch=0.02)
+    old = library.snapshot()  # starts the watcher of this process
+    generation = write_generation(tmp_path, [lantern_convention(), harbour_treaty()], key=2)
+    deadline = time.monotonic() + 10
+    while library._snapshot is old:  # no snapshot() asked meanwhile
+        assert time.monotonic() < deadline, "the watcher did not open the new generation"
+        time.sleep(0.01)
+    opened = library._snapshot
+    assert opened is not None and opened.version == generation.name
+    assert library.snapshot() is opened
+    assert not Library(tmp_path, vocabulary)._watch  # only a served Library watches
 
 
 def test_a_pointer_moved_back_to_an_earlier_generation_is_followed(

@@ -113,9 +113,11 @@ class References:
         documents: dict[str, Document],
         names: Names | None = None,
         stored: dict[str, list[Reference]] | None = None,
+        unstored: frozenset[str] = frozenset(),
     ) -> None:
         """Read every passage's references, or take ``stored`` ones: what :attr:`found`
-        gave for the same documents (kb/derive/stored.py keeps it with the generation)."""
+        gave for the same documents (kb/derive/stored.py keeps it with the generation),
+        except for the documents in ``unstored``, which are read."""
         self.documents = documents
         self.names = names if names is not None else Names(documents)
         self.parents = self.names.parents
@@ -126,7 +128,7 @@ class References:
         for document in documents.values():
             for passage in document.passages:
                 pid = document.passage_id(passage)
-                if stored is None:
+                if stored is None or document.id in unstored:
                     found = self._resolve(document, passage.text, _instrument_prefix(passage))
                 else:
                     found = stored.get(pid, [])

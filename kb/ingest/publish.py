@@ -98,7 +98,10 @@ def build_generation(root: Path, documents: list[Document], key: dict[str, Any])
 def write_derived(path: Path, documents: list[Document]) -> None:
     """Store what the documents say of each other (references, definitions) in the
     generation at ``path``, so that no server reads them on its first request."""
-    write_atomically(path / stored.DERIVED_FILE, stored.dumps(stored.derive(documents)))
+    current = current_generation(path.parent)  # the published one, not yet replaced
+    previous = stored.read(current.path) if current is not None else None
+    derived = stored.derive(documents, previous)  # reads only what changed, if it can
+    write_atomically(path / stored.DERIVED_FILE, stored.dumps(derived))
 
 
 def publish(root: Path, generation: Generation) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kb.derive import stored
 from kb.derive.names import Names
-from kb.derive.references import References
+from kb.derive.references import Reference, References
 from kb.models import STATUS_TEXT, Document, Passage
 from kb.search import Library
 from kb.search.corpus import Corpus
@@ -121,3 +121,39 @@ def test_the_stored_file_is_plain_json(tmp_path: Path) -> None:
             assert isinstance(start, int) and isinstance(end, int) and end > start
             assert isinstance(text, str) and isinstance(source_id, str)
             assert anchor is None or isinstance(anchor, str)
+
+
+def test_a_publish_reads_again_only_the_documents_that_changed() -> None:
+    documents = corpus_documents()
+    previous = stored.derive(documents)
+    convention, protocol = buoys()
+    changed = Passage("art-1", "Article 1", "Article 3 of the Convention applies, and Article 1.")
+    amended = Document(protocol.source, STATUS_TEXT, [changed])
+    now = [d if d.id != protocol.id else amended for d in documents]
+    # A marker in the previous references of an unchanged document: taken as it is.
+    marker = Reference(0, 4, "Each", convention.id, "art-3")
+    first = convention.passage_id(convention.passages[0])
+    marked = stored.Derived(
+        {**previous.references, first: [marker]},
+        previous.definitions,
+        previous.context,
+        previous.digests,
+    )
+    derived = stored.derive(now, marked)
+    assert derived.references[first] == [marker]
+    fresh = stored.derive(now)
+    assert {k: v for k, v in derived.references.items() if k != first} == {
+        k: v for k, v in fresh.references.items() if k != first
+    }
+    assert derived.definitions == fresh.definitions
+    assert (derived.context, derived.digests) == (fresh.context, fresh.digests)
+    assert derived.digests[protocol.id] != previous.digests[protocol.id]
+    # A new article (new anchors: other documents' references may now resolve): all anew.
+    grown = Document(protocol.source, STATUS_TEXT, [*protocol.passages, changed_article()])
+    now = [d if d.id != protocol.id else grown for d in documents]
+    assert stored.derive(now, marked).context != previous.context
+    assert stored.derive(now, marked).references == stored.derive(now).references
+
+
+def changed_article() -> Passage:
+    return Passage("art-2", "Article 2", "Article 1 of this Protocol applies.")

@@ -25,7 +25,14 @@ from kb.search.corpus import Corpus
 from kb.search.explain import Clues, Explanation, explain
 from kb.search.reading import Reading
 from kb.search.request import SearchRequest
-from kb.search.snippets import AnalysedText, Link, escape, highlight, snippet
+from kb.search.snippets import (
+    AnalysedText,
+    Link,
+    escape,
+    highlight,
+    snippet,
+    snippet_and_positions,
+)
 from kb.search.terms import stems
 from kb.search.themes import Theme, Vocabulary
 
@@ -222,6 +229,9 @@ def _mark(
     label: AnalysedText, text: AnalysedText, marks: set[tuple[str, ...]], snippets: bool
 ) -> tuple[str, tuple[str, ...]]:
     """A passage's snippet (or "") and the words of its label and text that matched."""
-    shown = snippet(text, marks) if snippets else ""
-    matched = label.matched_words(marks) + text.matched_words(marks)
+    if snippets:
+        shown, positions = snippet_and_positions(text, marks)
+    else:
+        shown, positions = "", text.positions(marks)
+    matched = label.matched_words(marks) + text.words_at(positions)
     return shown, tuple(dict.fromkeys(matched))

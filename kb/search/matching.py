@@ -7,7 +7,8 @@ that must answer thousands of distinct queries a second on two cores. So each
 term's postings are read from Whoosh once and kept as numpy arrays, and each term
 is scored once with BM25F over the weighted fields; a query is then a handful of
 vector operations over all passages, which also makes exact totals and facet
-counts cheap. Phrases are checked against Whoosh's positions.
+counts cheap. Phrases are checked against each term's positions, read from Whoosh
+once and kept as arrays too.
 
 Every result here is a :class:`Match`: a mask of matching passages and their
 scores, one entry per index record (``docnum``).
@@ -23,7 +24,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.query import Phrase as WhooshPhrase
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher as WhooshSearcher
 
@@ -44,6 +44,7 @@ MAX_PREFIX_TERMS = 50
 EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (1.0)
 RELATED_WEIGHT = 0.4  # the instruments' terms for related concepts, where they have none
 PREFIX_CANDIDATES = 500
+POSITION_BITS = 32  # a position code: docnum << POSITION_BITS | position
 
 
 class QueryTimeout(RuntimeError):
@@ -218,6 +219,9 @@ class Matcher:
         self._phrases: LRU[tuple[tuple[str, ...], Fields], np.ndarray] = LRU(
             limits.phrases_bytes, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
         )
+        self._positions: LRU[tuple[str, str], np.ndarray] = LRU(
+            limits.postings_bytes, lambda key, found: text_bytes(*key) + array_bytes(found)
+        )
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(
             limits.prefixes_bytes, lambda text, found: text_bytes(text, *found[0])
         )
@@ -324,16 +328,45 @@ class Matcher:
         return Match(mask, np.where(mask, combined.score, 0.0))
 
     def _phrase_mask(self, terms: tuple[str, ...], fields: Fields) -> np.ndarray:
+        """The passages holding ``terms`` at consecutive positions in one of ``fields``,
+        as Whoosh's phrase query finds them (slop 1), from each term's positions."""
+
         def positions() -> np.ndarray:
             self.check_time()
             mask = np.zeros(self.n, dtype=bool)
-            with self.whoosh_lock:
-                for field in fields:
-                    docnums = list(WhooshPhrase(field, list(terms)).docs(self.searcher))
-                    mask[docnums] = True
+            for field in fields:
+                at = self.positions(field, terms[0])
+                for offset, term in enumerate(terms[1:], 1):
+                    if not len(at):
+                        break
+                    at = at[_holds(self.positions(field, term), at + offset)]
+                mask[at >> POSITION_BITS] = True
             return mask
 
         return self._phrases.get_or_make((terms, fields), positions)
+
+    def positions(self, field: str, term: str) -> np.ndarray:
+        """Where ``term`` stands in ``field``: sorted codes ``docnum << 32 | position``.
+
+        Read from Whoosh once per term (a phrase's own reading walked Whoosh's span
+        matchers, a tree of Python objects, for every query) and kept, also when the
+        field lacks the term: a phrase is only checked where each of its terms matched
+        in some field, so these are index terms, not unseen words.
+        """
+        return self._positions.get_or_make((field, term), lambda: self._read_positions(field, term))
+
+    def _read_positions(self, field: str, term: str) -> np.ndarray:
+        self.check_time()
+        codes: list[int] = []
+        with self.whoosh_lock:
+            if (field, term) not in self.reader:
+                return np.zeros(0, dtype=np.int64)
+            postings = self.reader.postings(field, term)
+            while postings.is_active():
+                base = postings.id() << POSITION_BITS
+                codes.extend(base + p for p in postings.value_as("positions"))
+                postings.next()
+        return np.unique(np.array(codes, dtype=np.int64))
 
     def concept(
         self, concept: Concept, *, combine: str = "max", fields: Fields = ALL_FIELDS
@@ -433,6 +466,14 @@ def phrase_terms(phrase: str) -> tuple[str, ...]:
 
 def _quoted(text: str) -> str:
     return f'"{text}"' if len(stems(text)) > 1 or " " in text else text
+
+
+def _holds(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which of ``wanted`` are in ``codes`` (sorted)."""
+    if not len(codes):
+        return np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+    return codes[at] == wanted
 
 
 def all_of(masks: Iterable[np.ndarray], n: int) -> np.ndarray:

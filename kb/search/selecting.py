@@ -109,9 +109,14 @@ class Selector:
         """Counts per facet value, each under every filter but its own."""
         columns = self.columns
         facets: dict[str, dict[str, int]] = {}
+        # the facets under the same filters count the same passages: selected once
+        # (with no filter at all, every facet counts the result set itself)
+        masks: dict[tuple[str, ...], np.ndarray] = {}
         for facet in FACETS:
-            others = [mask for name, mask in filters.items() if name != facet]
-            mask = base & all_of(others, columns.n)
+            others = tuple(name for name in filters if name != facet)
+            mask = masks.get(others)
+            if mask is None:
+                mask = masks[others] = base & all_of((filters[o] for o in others), columns.n)
             if facet == "kind":
                 facets["kind"] = _named_counts(columns.kind_codes[mask], columns.kind_names)
             elif facet == "source":

@@ -155,8 +155,12 @@ class AnalysedText:
 
     def matched_words(self, marks: Iterable[Mark], limit: int = 12) -> list[str]:
         """The words of the text that the marks match, lower-cased, each once, in text order."""
+        return self.words_at(self.positions(marks), limit)
+
+    def words_at(self, positions: list[int], limit: int = 12) -> list[str]:
+        """The words at ``positions`` (sorted), lower-cased, each once, at most ``limit``."""
         found: dict[str, None] = {}
-        for i in self.positions(marks):
+        for i in positions:
             found[self.text[self.spans[i][0] : self.spans[i][1]].lower()] = None
             if len(found) == limit:
                 break
@@ -165,14 +169,20 @@ class AnalysedText:
 
 def snippet(analysed: AnalysedText, marks: Iterable[Mark]) -> str:
     """The best part of the text, the ``marks`` in it marked, as HTML (see the module)."""
+    return snippet_and_positions(analysed, marks)[0]
+
+
+def snippet_and_positions(analysed: AnalysedText, marks: Iterable[Mark]) -> tuple[str, list[int]]:
+    """The snippet, and where the marks occur in the whole text (``positions(marks)``):
+    found once for both."""
     places, positions = analysed.places(marks)
     if not places:
-        return _lead(analysed.text)
+        return _lead(analysed.text), positions
     shown = _shown(analysed, places)
     parts = [_render(analysed, start, end, positions) for start, end in shown]
     lead = ELLIPSIS if shown[0][0] > 0 else ""
     tail = ELLIPSIS if shown[-1][1] < len(analysed.spans) else ""
-    return lead + f" {ELLIPSIS} ".join(parts) + tail
+    return lead + f" {ELLIPSIS} ".join(parts) + tail, positions
 
 
 Link = tuple[int, int, str]  # characters [start, end) of a text, and where they lead

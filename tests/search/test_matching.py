@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.query import Phrase as WhooshPhrase
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kb.ingest.publish import build_generation
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage
 from kb.search.columns import Columns, read_columns
 from kb.search.matching import (
+    ALL_FIELDS,
     MAX_PREFIX_TERMS,
     Concept,
     Match,
@@ -333,6 +335,31 @@ def test_a_phrase_needs_its_words_together_and_in_order(matcher: Matcher, column
     assert found(columns, phrase) == [FLAGS]
     assert scores(columns, phrase) == {FLAGS: scores(columns, apart)[FLAGS]}
     assert not matcher.phrase(tuple(reversed(words))).mask.any()
+
+
+def test_a_phrase_is_found_where_whooshs_phrase_query_finds_it(
+    matcher: Matcher, harbour_index: WhooshSearcher
+) -> None:
+    """Phrases are checked against each term's positions, read once, not Whoosh's span
+    matchers: every run of two or three words of every field, in order and reversed,
+    with a stop word between or a word repeated, is found in the same passages."""
+    reader = harbour_index.reader()
+    phrases = set()
+    for field in ALL_FIELDS:
+        for docnum in range(reader.doc_count_all()):
+            stored = reader.stored_fields(docnum).get(field) or ""
+            words = stems(stored if isinstance(stored, str) else " ".join(stored))
+            for size in (2, 3):
+                for i in range(len(words) - size + 1):
+                    run = tuple(words[i : i + size])
+                    phrases |= {(field, run), (field, run[::-1]), (field, (run[0], run[0]))}
+    checked = 0
+    for field, terms in sorted(phrases):
+        with matcher.whoosh_lock:
+            expected = set(WhooshPhrase(field, list(terms)).docs(harbour_index))
+        assert set(np.flatnonzero(matcher.phrase(terms, (field,)).mask)) == expected, terms
+        checked += bool(expected)
+    assert checked > 20
 
 
 def test_a_concept_of_one_term_is_the_term(matcher: Matcher) -> None:

@@ -19,6 +19,7 @@ from kb.search.snippets import (
     AnalysedText,
     highlight,
     snippet,
+    snippet_and_positions,
 )
 from kb.search.terms import stem, stems, words
 
@@ -544,3 +545,21 @@ def test_highlight_is_the_text_whatever_the_links(text: str, cuts: list[tuple[in
     assert html.unescape(bare) == text
     assert "<" not in bare and ">" not in bare
     assert shown.count("<a ") == shown.count("</a>")
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Conditions and safeguards apply to the powers and procedures.", "safeguards powers"),
+        ("A preservation order.\n\nThe order of preservation.\n\n" + "Other words. " * 80, "order"),
+        ("Nothing here matches.", "lantern"),
+        ("mutual assistance in criminal matters; mutual help", "mutual assistance"),
+    ],
+)
+def test_a_snippet_and_its_positions_are_found_once_for_both(text: str, query: str) -> None:
+    analysed = AnalysedText.of(text)
+    marks = {stems(query), *((t,) for t in stems(query))}
+    shown, positions = snippet_and_positions(analysed, marks)
+    assert shown == snippet(analysed, marks)
+    assert positions == analysed.positions(marks)
+    assert analysed.words_at(positions) == analysed.matched_words(marks)

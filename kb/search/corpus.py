@@ -2,9 +2,9 @@
 
 A :class:`Corpus` holds the documents of one generation and what can be read from
 them as a whole: each passage by its id, with its neighbours; the names of the
-instruments and which one supplements which (:class:`~kb.search.names.Names`); the
+instruments and which one supplements which (:class:`~kb.derive.names.Names`); the
 articles by number; the defined terms (:class:`~kb.search.definitions.Glossary`);
-and the cross-references between passages (:class:`~kb.search.references.References`).
+and the cross-references between passages (:class:`~kb.derive.references.References`).
 
 It is built once when a worker opens the generation and never changes, so every
 request thread may read it at once. The references and the definitions were read by

@@ -7,7 +7,7 @@ from :mod:`kb.search.senses`, a phrase, a prefix's expansion), matched and score
 :mod:`kb.search.wording` (stop words left out, years a filter, kind words a
 preference); the articles it names
 ("Article 32 Budapest Convention") are pinned, the instruments it names found by
-their names (:class:`kb.search.names.Names`), and a defined term's definitions put
+their names (:class:`kb.derive.names.Names`), and a defined term's definitions put
 first. The :class:`Reading` says all that, and how the query was read, for the next
 stage (:mod:`kb.search.selecting`) to select and rank by.
 """

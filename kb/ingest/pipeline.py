@@ -250,7 +250,7 @@ class _Run:
         generation = self.previous
         rebuilt = self.refresh or generation is None or generation.build["key"] != key
         if rebuilt:
-            generation = build_generation(root, documents, key)
+            generation = build_generation(root, documents, key, self.previous)
             publish(root, generation)
             cleaned += clean_generations(root)
         assert generation is not None

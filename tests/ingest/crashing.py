@@ -37,7 +37,15 @@ _CHILD = textwrap.dedent(
         sys.stdout.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
-    if where == "index":  # inside index writing, after two documents were added
+    if where == "index-reusing":  # a segment a document: the changed one's being written
+        index.SEGMENT_RECORDS = 1
+        real_records = index.passage_records
+
+        def passage_records(document):
+            die()
+
+        index.passage_records = passage_records
+    elif where == "index":  # inside index writing, after two documents were added
         real_records = index.passage_records
         seen = []
 

@@ -9,8 +9,19 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
-from kb.ingest.index import METADATA_ANCHOR, stemming_analyzer, write_index
-from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
+from kb.ingest import index as index_module
+from kb.ingest.index import (
+    METADATA_ANCHOR,
+    build_schema,
+    folding_analyzer,
+    group_documents,
+    passage_records,
+    stemming_analyzer,
+    write_index,
+    write_segments,
+    write_toc,
+)
+from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Person, Source
 from tests import worlds
 
 
@@ -105,3 +116,137 @@ def test_spelling_field_keeps_words_unstemmed(built: Path) -> None:
         words = {w.decode() for w in searcher.lexicon("spell")}
         assert "jurisdictional" in words and "safeguards" in words
         assert searcher.suggest("spell", "jurisdictonal") == ["jurisdictional"]
+
+
+# --- the segment writer writes what Whoosh's own writer would -------------------------
+
+ODD_TEXT = (
+    "The Parties' *wildcard* e.g. U.S. 3.5 per cent, Coöperation and OFFıCIALS; "
+    "a 1 I of seizure seizures, authorized AUTHORISED ratification — the the the. "
+    "Naïve café, straße, 'quoted' words_with_underscores and x."
+)
+
+
+def odd_documents() -> list[Document]:
+    """Documents whose text exercises the analysis: accents, a dotless i, stop words,
+    one-letter words, dotted abbreviations, asterisks, repeated words, an empty text."""
+    people = [Person("Ada Öztürk", "speaker"), Person("Bo Li", "moderator")]
+    turns = Document(
+        source=make_source("odd-transcript", kind="igf-transcript", title="Odd Turns Ölmez"),
+        status=STATUS_TEXT,
+        passages=[
+            Passage(
+                "turns-1", "Turns 1", f"ADA ÖZTÜRK: {ODD_TEXT}", ("Transcript",), ("Ada Öztürk",)
+            ),
+            Passage("turns-2", "Turns 2", "", ("Transcript",), ("Bo Li", "Ada Öztürk")),
+            Passage("turns-3", "Turns 3", ODD_TEXT.upper(), ("Transcript", "Part 2"), ("Bo Li",)),
+        ],
+        people=people,
+        sha256="cd" * 32,
+    )
+    treaty = Document(
+        source=make_source(),
+        status=STATUS_TEXT,
+        passages=[
+            Passage(
+                f"art-{i}", f"Article {i} – Safeguards {i}", f"{ODD_TEXT} {i} " * i, ("Chapter I",)
+            )
+            for i in range(1, 6)
+        ],
+        sha256="ab" * 32,
+    )
+    bare = Document(source=make_source("odd-missing", aliases=()), status=STATUS_METADATA_ONLY)
+    return [treaty, turns, bare]
+
+
+def whoosh_written(documents: list[Document], directory: Path) -> Path:
+    """The index Whoosh's own writer makes of the same records."""
+    directory.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(directory), build_schema())
+    with ix.writer() as writer:
+        for document in documents:
+            for record in passage_records(document):
+                writer.add_document(**record)
+    return directory
+
+
+def contents(directory: Path) -> dict[object, object]:
+    """Everything a reader sees of an index, by record id rather than docnum: stored
+    fields, field lengths, every term's postings (weights, positions) and statistics,
+    the sortable columns."""
+    ix = whoosh_index.open_dir(str(directory))
+    seen: dict[object, object] = {}
+    with ix.reader() as reader:
+        n = reader.doc_count_all()
+        ids = {d: reader.stored_fields(d)["id"] for d in range(n)}
+        seen["stored"] = {ids[d]: reader.stored_fields(d) for d in range(n)}
+        for field in ix.schema.names():
+            seen["total", field] = reader.field_length(field)
+            # (a record without the field reads as None in a segment where other
+            # records have it, 0 in one where none has: the same to the search)
+            seen["lengths", field] = {
+                ids[d]: reader.doc_field_length(d, field) or 0 for d in range(n)
+            }
+            if ix.schema[field].column_type:
+                column = reader.column_reader(field)
+                seen["column", field] = {ids[d]: column[d] for d in range(n)}
+        for field, term in reader.all_terms():
+            postings = reader.postings(field, term)
+            found = []
+            while postings.is_active():
+                found.append((ids[postings.id()], postings.weight(), postings.value()))
+                postings.next()
+            info = reader.term_info(field, term)
+            seen[field, term] = (
+                sorted(found),
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+            )
+    return seen
+
+
+def test_the_segment_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    documents = odd_documents()
+    ours = tmp_path / "ours"
+    assert write_index(documents, ours) == 9
+    assert contents(ours) == contents(whoosh_written(documents, tmp_path / "whoosh"))
+
+
+def test_segments_written_by_worker_processes_hold_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = odd_documents()
+    monkeypatch.setattr(index_module, "workers", lambda: 2)
+    groups = group_documents(documents, parts=3)
+    assert [len(g) for g in groups] == [1, 1, 1]
+    parts = write_segments(groups, tmp_path / "parts")
+    write_toc(tmp_path / "parts", [p.segment for p in parts])
+    assert [p.sources for p in parts] == [("test-treaty",), ("odd-transcript",), ("odd-missing",)]
+    assert sorted(f.name[-4:] for f in (tmp_path / "parts").iterdir()) == [".seg"] * 3 + [".toc"]
+    assert contents(tmp_path / "parts") == contents(whoosh_written(documents, tmp_path / "whoosh"))
+
+
+def test_spelling_counts_every_word_of_every_passage(tmp_path: Path) -> None:
+    """The document's first record holds the ``spell`` words of all its passages: the
+    corpus's frequency of each word is what one ``spell`` a passage gave."""
+    documents = odd_documents()
+    directory = tmp_path / "whoosh"
+    write_index(documents, directory)
+    expected: dict[str, float] = {}
+    analyse = folding_analyzer()
+    for document in documents:
+        people = " ; ".join(p.name for p in document.people)
+        for passage in document.passages:
+            path = " › ".join(passage.path)
+            spell = " ".join((document.source.title, passage.label, path, passage.text, people))
+            for token in analyse(spell):
+                expected[token.text] = expected.get(token.text, 0) + 1
+    with whoosh_index.open_dir(str(directory)).reader() as reader:
+        found = {t.decode(): info.weight() for t, info in reader.iter_field("spell")}
+    bare = documents[2].source
+    for token in analyse(f"{bare.title} {bare.short_title}"):
+        expected[token.text] = expected.get(token.text, 0) + 1
+    assert found == expected

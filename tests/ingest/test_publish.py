@@ -17,12 +17,14 @@ from kb.ingest.publish import (
     build_generation,
     clean_generations,
     current_generation,
+    document_dict,
     publish,
 )
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Source
 from tests import worlds
 from tests.ingest.crashing import G1_PASSAGES, assert_serves, leftovers, run_and_kill
 from tests.worlds.mirror import PROPOSAL, TREATY_PASSAGES
+from tests.worlds.published import make_documents
 
 
 def source(source_id: str = "demo-a", **changes: object) -> Source:
@@ -144,3 +146,8 @@ def test_a_kill_leaves_the_published_generation_serving(world, where: str) -> No
     assert leftovers(world) == []
     build = json.loads((world.index_root / report.generation / BUILD_FILE).read_text())
     assert build["version"] == report.generation
+
+
+def test_documents_are_written_as_their_to_dict() -> None:
+    for document in [*documents(), *make_documents()]:
+        assert json.dumps(document_dict(document)) == json.dumps(document.to_dict())

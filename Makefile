@@ -40,7 +40,9 @@ bench: $(VENV)/.dev-installed
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1 \
 		|| echo "bench: wrk is not installed and apt could not install it; the HTTP part is skipped"
 	$(VENV)/bin/python bench/ingest.py
+	$(VENV)/bin/python bench/ingest.py --synthetic 100000 --repeat 1
 	$(VENV)/bin/python bench/search.py
+	$(VENV)/bin/python bench/first_page.py 10000 100000
 	$(VENV)/bin/python bench/hardening.py
 
 format: $(VENV)/.dev-installed

@@ -123,3 +123,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(5)
+
+
+def run_ingest(settings: Settings) -> subprocess.CompletedProcess[str]:
+    """``kb ingest --refresh`` from the mirror, as the maintainer runs it."""
+    kb = Path(sys.executable).with_name("kb")
+    command = [
+        str(kb),
+        "ingest",
+        "--refresh",
+        "--mirror",
+        str(settings.mirror),
+        "--data-dir",
+        str(settings.data_dir),
+        "--manifest",
+        str(settings.manifest),
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=90)

@@ -12,8 +12,6 @@ import http.client
 import json
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ import pytest
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.ingest.publish import CURRENT
-from tests.web.serving import Served, children, get, kb_serve
+from tests.web.serving import Served, children, get, kb_serve, run_ingest
 from tests.worlds.mirror import TREATY, invented_world
 
 NEW_WORD = "marshlight"  # in no text of the invented world until the treaty gains Article 5
@@ -222,20 +220,8 @@ def test_reingest_under_load_switches_answers_without_a_failed_request(served: S
         client.start()
     try:
         time.sleep(LOAD_BEFORE_INGEST)
-        kb = Path(sys.executable).with_name("kb")
         ingest_started = time.monotonic()
-        command = [
-            str(kb),
-            "ingest",
-            "--refresh",
-            "--mirror",
-            str(settings.mirror),
-            "--data-dir",
-            str(settings.data_dir),
-            "--manifest",
-            str(settings.manifest),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=90)
+        done = run_ingest(settings)
         ingest_finished = time.monotonic()
         time.sleep(max(LOAD_AFTER_INGEST, MIN_LOAD - (time.monotonic() - started)))
     finally:

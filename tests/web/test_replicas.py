@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ import pytest
 from kb.config import Settings
 from kb.ingest.pipeline import ingest
 from kb.ingest.publish import CURRENT
-from tests.web.serving import Served, children, get, kb_serve
+from tests.web.serving import Served, children, get, kb_serve, run_ingest
 from tests.web.test_reingest_under_load import (
     Client,
     Record,
@@ -57,23 +55,6 @@ def replicas(world: Settings, tmp_path: Path) -> Iterator[tuple[Served, Served]]
         first = stack.enter_context(kb_serve(world, tmp_path / "serve-1.log", workers=1))
         second = stack.enter_context(kb_serve(world, tmp_path / "serve-2.log", workers=1))
         yield first, second
-
-
-def run_ingest(settings: Settings) -> subprocess.CompletedProcess[str]:
-    """``kb ingest --refresh`` from the mirror, as the maintainer runs it."""
-    kb = Path(sys.executable).with_name("kb")
-    command = [
-        str(kb),
-        "ingest",
-        "--refresh",
-        "--mirror",
-        str(settings.mirror),
-        "--data-dir",
-        str(settings.data_dir),
-        "--manifest",
-        str(settings.manifest),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=90)
 
 
 def is_new(record: Record, new_version: str) -> bool:

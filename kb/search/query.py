@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.search.request import SearchRequest, read_years, reversed_years_note
 from kb.search.terms import WORD
@@ -117,8 +118,15 @@ class QuerySyntaxError(ValueError):
 # Reading --------------------------------------------------------------------------------
 
 
+PARSED_KEPT = 256  # queries whose reading is kept: a search reads its query twice
+
+
+@lru_cache(maxsize=PARSED_KEPT)
 def parse(text: str) -> ParsedQuery:
-    """Read ``text``; never raises."""
+    """Read ``text``; never raises. The tree is immutable, so the reading of a recent
+    query is shared (the searcher and the answer's ``filters_in_force`` read the same
+    text; ``functools.lru_cache`` is safe between threads, and a query is at most
+    ``kb.web.limits``' 2,000 characters)."""
     notes: list[str] = []
     cleaned = clean(text)
     if len(cleaned) > MAX_QUERY_CHARS:

@@ -35,7 +35,7 @@ from kb.search.senses import senses
 from kb.search.spelling import Spelling
 from kb.search.terms import WORD, stems
 from kb.search.themes import Theme, Vocabulary
-from kb.search.thesaurus import Thesaurus, load_thesaurus
+from kb.search.thesaurus import Thesaurus
 
 __all__ = ["Hit", "QueryTimeout", "SearchResult", "Searcher"]
 
@@ -75,7 +75,7 @@ class Searcher:
         corpus: Corpus,
         vocabulary: Vocabulary,
         limits: SearchLimits,
-        thesaurus: Thesaurus | None = None,
+        thesaurus: Thesaurus,
     ) -> None:
         self.corpus = corpus
         self.limits = limits
@@ -83,7 +83,6 @@ class Searcher:
         self.vocabulary = vocabulary
         self.whoosh = index.searcher()
         self.columns = read_columns(self.whoosh, list(self.documents))
-        thesaurus = thesaurus or load_thesaurus()
         synonyms = Synonyms(vocabulary.synonym_groups(), senses(thesaurus, corpus))
         self.matcher = Matcher(self.whoosh, self.columns, synonyms, limits)
         with self.matcher.whoosh_lock:

@@ -30,11 +30,12 @@ def _sense(thesaurus: Thesaurus, concept: Concept, corpus: Corpus) -> Sense:
     related = () if concept.instrument_terms else _related_terms(thesaurus, concept)
     related = tuple(r for r in related if r not in expansions)
     # a gloss says nothing to whoever typed the very name it gives
-    names = {called(concept)} if held_in(concept, corpus) else {called(concept), concept.pref}
+    where = held_in(concept, corpus)
+    names = {called(concept)} if where else {called(concept), concept.pref}
     return Sense(
         concept.id,
         expansions,
-        gloss(concept, corpus),
+        _glossed(concept, where),
         frozenset(map(phrase_terms, names)),
         related,
         concept.articles,
@@ -71,7 +72,10 @@ def held_in(concept: Concept, corpus: Corpus) -> str | None:
 def gloss(concept: Concept, corpus: Corpus) -> str:
     """What the instruments call the concept, and where: "what Budapest Convention
     Article 2 calls “illegal access”"; its preferred term where no article is known."""
-    where = held_in(concept, corpus)
+    return _glossed(concept, held_in(concept, corpus))
+
+
+def _glossed(concept: Concept, where: str | None) -> str:
     if where is None:
         return f"the concept “{concept.pref}”"
     return f"what {where} calls “{called(concept)}”"

@@ -211,6 +211,13 @@ def get_status(url: str) -> int:
         return error.code
 
 
+def _setting(key: str, value: Any) -> str:
+    """A line of a gunicorn configuration file: a value, or a hook imported by name."""
+    if callable(value):
+        return f"from {value.__module__} import {value.__name__} as {key}\n"
+    return f"{key} = {value!r}\n"
+
+
 class Gunicorn:
     """gunicorn serving bench.app:app on ``data_dir`` with `kb serve`'s options."""
 
@@ -219,7 +226,7 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{self.port}"
         options = {"bind": f"127.0.0.1:{self.port}", **GUNICORN_OPTIONS}
         config = workdir / "gunicorn.conf.py"
-        config.write_text("".join(f"{key} = {value!r}\n" for key, value in options.items()))
+        config.write_text("".join(_setting(key, value) for key, value in options.items()))
         self.log = workdir / "gunicorn.log"
         self.command = [
             str(Path(sys.executable).with_name("gunicorn")),

@@ -37,6 +37,7 @@ class SearchLimits:
     query_seconds: float = 0.5  # reading, matching and suggesting, per query
     postings_bytes: int = 16_000_000  # each term's passages and frequencies, per field
     terms_bytes: int = 16_000_000  # each term's matches over all passages (9 bytes each)
+    concepts_bytes: int = 8_000_000  # each concept's match: its terms and expansions combined
     phrases_bytes: int = 4_000_000
     prefixes_bytes: int = 1_000_000
     themes_bytes: int = 4_000_000

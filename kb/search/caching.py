@@ -20,6 +20,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 ENTRY_OVERHEAD = 200  # bytes of an entry's key object, node and dictionary slot
+SEEN_KEYS = 8_192  # keys seen once that a cache keeping only what comes again remembers
 
 
 class LRU(Generic[K, V]):
@@ -28,14 +29,23 @@ class LRU(Generic[K, V]):
     Every method takes the cache's lock, and nothing else runs under it: building a
     missing value (:meth:`get_or_make`) happens outside, so two threads may build the
     same value once each, and neither waits for the other.
+
+    With ``second_sight``, a value is kept only when its key comes a second time
+    (:meth:`admit`; the doorkeeper of TinyLFU): most distinct queries are asked once,
+    and keeping each would push out the ones asked again and again, and cost every
+    request the keeping and, later, the dropping of a large value.
     """
 
-    def __init__(self, max_bytes: int, size_of: Callable[[K, V], int]) -> None:
+    def __init__(
+        self, max_bytes: int, size_of: Callable[[K, V], int], *, second_sight: bool = False
+    ) -> None:
         self.max_bytes = max_bytes
         self.size_of = size_of
         self.bytes = 0
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
+        # the hashes of keys seen once, oldest first (a dict keeps insertion order)
+        self._seen: dict[int, None] | None = {} if second_sight else None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -64,9 +74,28 @@ class LRU(Generic[K, V]):
                 self.bytes -= dropped
         return value
 
+    def admit(self, key: K) -> bool:
+        """Whether a value for ``key`` is to be kept now: always, unless the cache keeps
+        only what comes again; then not at a key's first sight, which is remembered
+        (the last SEEN_KEYS keys seen, by hash)."""
+        seen = self._seen
+        if seen is None:
+            return True
+        marker = hash(key)
+        with self._lock:
+            if marker in seen:
+                return True
+            seen[marker] = None
+            if len(seen) > SEEN_KEYS:
+                del seen[next(iter(seen))]
+        return False
+
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         found = self.get(key)
-        return found if found is not None else self.put(key, make())
+        if found is not None:
+            return found
+        value = make()
+        return self.put(key, value) if self.admit(key) else value
 
 
 def array_bytes(*arrays: np.ndarray) -> int:

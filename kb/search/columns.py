@@ -18,6 +18,19 @@ from whoosh.searching import Searcher as WhooshSearcher
 from kb.ingest.index import FIELD_WEIGHTS
 
 
+@dataclass(frozen=True)
+class Pairs:
+    """A many-valued column (a record has several speakers) as flat (record, value) pairs."""
+
+    docnums: np.ndarray
+    codes: np.ndarray  # the value of each pair, as its number in ``names``
+    names: list[str]  # sorted
+
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """How many records under ``mask`` have each value."""
+        return np.bincount(self.codes[mask[self.docnums]], minlength=len(self.names))
+
+
 @dataclass
 class Columns:
     """Per-passage values kept in memory as arrays, indexed by docnum."""
@@ -46,6 +59,15 @@ class Columns:
     @cached_property
     def has_speakers(self) -> bool:
         return any(self.speakers)
+
+    @cached_property
+    def speaker_pairs(self) -> Pairs:
+        """Each (record, speaker) pair as arrays: the speaker facet is one count over them."""
+        names = sorted({name for names in self.speakers for name in names})
+        code = {name: i for i, name in enumerate(names)}
+        docnums = [d for d, found in enumerate(self.speakers) for _ in found]
+        codes = [code[name] for found in self.speakers for name in found]
+        return Pairs(np.array(docnums, dtype=np.int64), np.array(codes, dtype=np.int64), names)
 
     def kind_mask(self, value: str) -> np.ndarray:
         if value not in self.kind_names:

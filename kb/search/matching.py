@@ -216,6 +216,11 @@ class Matcher:
         self._terms: LRU[tuple[str, Fields], Match] = LRU(
             limits.terms_bytes, lambda key, match: text_bytes(key[0]) + match.bytes
         )
+        # whole concepts (a word with its synonyms and thesaurus expansions): the words of
+        # distinct queries repeat, and a concept may combine dozens of terms
+        self._concepts: LRU[tuple[object, ...], Match] = LRU(
+            limits.concepts_bytes, lambda _, match: match.bytes
+        )
         self._phrases: LRU[tuple[tuple[str, ...], Fields], np.ndarray] = LRU(
             limits.phrases_bytes, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
         )
@@ -324,12 +329,13 @@ class Matcher:
             combined = combined & part
         if not combined.mask.any():
             return combined
-        mask = combined.mask & self._phrase_mask(terms, fields)
+        mask = combined.mask & self.phrase_mask(terms, fields)
         return Match(mask, np.where(mask, combined.score, 0.0))
 
-    def _phrase_mask(self, terms: tuple[str, ...], fields: Fields) -> np.ndarray:
+    def phrase_mask(self, terms: tuple[str, ...], fields: Fields = ALL_FIELDS) -> np.ndarray:
         """The passages holding ``terms`` at consecutive positions in one of ``fields``,
-        as Whoosh's phrase query finds them (slop 1), from each term's positions."""
+        as Whoosh's phrase query finds them (slop 1), from each term's positions: the
+        passages :meth:`phrase` matches, without their scores."""
 
         def positions() -> np.ndarray:
             self.check_time()
@@ -377,7 +383,19 @@ class Matcher:
         ("MLA" against "mutual assistance in criminal matters"). What the thesaurus adds
         (the concept's sense) counts EXPANSION_WEIGHT of its best expansion's score, and
         never more than the words typed where both match.
+
+        Kept while some passage matches (as terms are: unseen words are not kept).
         """
+        # a sense is its concept's, one per generation: its id stands for it (cheap to hash)
+        key = (concept.alternatives, concept.sense and concept.sense.concept_id, combine, fields)
+        found = self._concepts.get(key)
+        if found is None:
+            found = self._concept(concept, combine, fields)
+            if found.mask.any():
+                self._concepts.put(key, found)
+        return found
+
+    def _concept(self, concept: Concept, combine: str, fields: Fields) -> Match:
         result = self._alternatives(concept.alternatives, combine, fields)
         if concept.sense is None:
             return result

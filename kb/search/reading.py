@@ -120,9 +120,7 @@ class Reader:
                 notes.append("the query has only very common words; nothing was searched")
             return Reading(self.matcher.nothing(), "", "all", tuple(notes), **found)
         notes += _sense_notes(concepts)
-        matches = [self.concept(c) for c in concepts]
-        coordination = np.sum([m.mask for m in matches], axis=0)
-        score = np.sum([m.score for m in matches], axis=0)
+        coordination, score = self._combined([self.concept(c) for c in concepts])
         every = coordination == len(concepts)
         shown = [c.render() for c in concepts]
         found["phrased"] = self._phrased(concepts) if int(every.sum()) > 1 else None
@@ -148,15 +146,23 @@ class Reader:
         ]
         loose = self._word_by_word(spread, concepts)
         if loose:
-            matches = [self.concept(c) for c in loose]
-            coordination = coordination * 100 + np.sum([m.mask for m in matches], axis=0)
-            score = score + 0.5 * np.sum([m.score for m in matches], axis=0)
+            held, loose_score = self._combined([self.concept(c) for c in loose])
+            coordination = coordination * 100 + held
+            score = score + 0.5 * loose_score
         match = Match(coordination > 0, score)
         read_as = _with_wording(
             " OR ".join(dict.fromkeys([*shown, *(c.render() for c in loose)])), wording
         )
         concepts += loose
         return Reading(match, read_as, "any", tuple(notes), tuple(concepts), coordination, **found)
+
+    def _combined(self, matches: list[Match]) -> tuple[np.ndarray, np.ndarray]:
+        """How many of the matches each passage holds, and the sum of their scores."""
+        held, score = np.zeros(self.columns.n, dtype=np.int64), np.zeros(self.columns.n)
+        for match in matches:
+            held += match.mask
+            score += match.score
+        return held, score
 
     def concept(self, concept: Concept) -> Match:
         """A concept's match; the articles where the thesaurus says the instruments hold
@@ -179,7 +185,7 @@ class Reader:
         if len(concepts) < 2 or any(len(c.alternatives[0]) != 1 for c in concepts):
             return None
         terms = tuple(c.alternatives[0][0] for c in concepts)
-        return self.matcher.phrase(terms).mask
+        return self.matcher.phrase_mask(terms)
 
     def _word_by_word(self, typed: list[str], concepts: list[Concept]) -> list[Concept]:
         """Each word on its own (with its own synonyms), unless a concept already is it."""

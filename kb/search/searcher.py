@@ -97,7 +97,7 @@ class Searcher:
         self.hits = HitBuilder(corpus, self.columns, records, vocabulary, theme_phrases, limits)
         self.themes_by_phrase = _themes_by_phrase(vocabulary)
         self._results: LRU[SearchRequest, SearchResult] = LRU(
-            limits.results_bytes, lambda _, result: _result_bytes(result)
+            limits.results_bytes, lambda _, result: _result_bytes(result), second_sight=True
         )
 
     # The search ----------------------------------------------------------------------
@@ -108,7 +108,9 @@ class Searcher:
         result = self._results.get(request)
         if result is None:
             with self.matcher.time_limit(self.limits.query_seconds):
-                result = self._results.put(request, self._search(request))
+                result = self._search(request)
+            if self._results.admit(request):
+                self._results.put(request, result)
         took = round((time.perf_counter() - started) * 1000, 2)
         return replace(result, took_ms=took)
 

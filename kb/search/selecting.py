@@ -118,20 +118,25 @@ class Selector:
             if mask is None:
                 mask = masks[others] = base & all_of((filters[o] for o in others), columns.n)
             if facet == "kind":
-                facets["kind"] = _named_counts(columns.kind_codes[mask], columns.kind_names)
+                counts = np.bincount(columns.kind_codes[mask], minlength=len(columns.kind_names))
+                facets["kind"] = _named_counts(counts, columns.kind_names)
             elif facet == "source":
-                facets["source"] = _named_counts(columns.source_codes[mask], columns.source_names)
+                codes = columns.source_codes[mask]
+                counts = np.bincount(codes, minlength=len(columns.source_names))
+                facets["source"] = _named_counts(counts, columns.source_names)
             elif facet == "year":
                 counts = np.bincount(columns.year_codes[mask], minlength=len(columns.year_names))
+                found = counts.tolist()
                 facets["year"] = {
-                    str(columns.year_names[i]): int(counts[i])
-                    for i in range(len(counts) - 1, -1, -1)
-                    if counts[i]
+                    str(columns.year_names[i]): found[i]
+                    for i in range(len(found) - 1, -1, -1)
+                    if found[i]
                 }
             elif columns.has_speakers:
-                speakers = Counter(s for d in np.flatnonzero(mask) for s in columns.speakers[d])
+                pairs = columns.speaker_pairs
+                speakers = _named_counts(pairs.counts(mask), pairs.names, MAX_SPEAKER_FACETS)
                 if speakers:
-                    facets["speaker"] = dict(speakers.most_common(MAX_SPEAKER_FACETS))
+                    facets["speaker"] = speakers
         return facets
 
     def rank(
@@ -169,10 +174,12 @@ class Selector:
         return chosen[np.lexsort(keys)]
 
 
-def _named_counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
-    counts = np.bincount(codes, minlength=len(names))
-    order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
-    return {names[i]: int(counts[i]) for i in order if counts[i]}
+def _named_counts(counts: np.ndarray, names: list[str], limit: int | None = None) -> dict[str, int]:
+    """The values counted (at most ``limit``), most frequent first, then by name."""
+    found = counts.tolist()
+    held = np.flatnonzero(counts).tolist()
+    held.sort(key=lambda i: (-found[i], names[i]))
+    return {names[i]: found[i] for i in held[:limit]}
 
 
 def collapse(
@@ -187,17 +194,35 @@ def collapse(
     ("3 more from this document").
     """
     codes = codes[ranked]
-    shown = np.zeros(len(ranked), dtype=bool)
+    shown = _first_page(codes, per_page)
+    rest = np.ones(len(ranked), dtype=bool)
+    rest[shown] = False
+    order = np.concatenate([ranked[shown], ranked[rest]])
+    on_page = Counter(codes[shown].tolist())
+    capped = [code for code, count in on_page.items() if count == MAX_PER_DOCUMENT]
+    if not capped:
+        return order, {}
+    first = on_page  # the first page, unless too few documents filled it
+    if len(shown) < per_page:
+        first = Counter(codes[np.concatenate([shown, np.flatnonzero(rest)])[:per_page]].tolist())
+    totals = np.bincount(codes).tolist()
+    beyond = {names[code]: totals[code] - first[code] for code in capped}
+    return order, {name: count for name, count in beyond.items() if count}
+
+
+def _first_page(codes: np.ndarray, per_page: int) -> np.ndarray:
+    """Where the first page's passages stand among ``codes`` (the ranked passages'
+    documents): in rank order, each document's first MAX_PER_DOCUMENT, until the page is
+    full. Read a window at a time: only the head of a long ranking is ever looked at."""
     counts: Counter[int] = Counter()
-    taken = 0
-    for at, code in enumerate(codes.tolist()):  # only until the first page is full
-        if taken == per_page:
-            break
-        if counts[code] < MAX_PER_DOCUMENT:
-            counts[code] += 1
-            shown[at] = True
-            taken += 1
-    order = np.concatenate([ranked[shown], ranked[~shown]])
-    beyond = Counter(np.concatenate([codes[shown], codes[~shown]])[per_page:].tolist())
-    capped = (code for code, count in counts.items() if count == MAX_PER_DOCUMENT)
-    return order, {names[code]: beyond[code] for code in capped if beyond[code]}
+    shown: list[int] = []
+    start, window = 0, 4 * per_page
+    while len(shown) < per_page and start < len(codes):
+        for at, code in enumerate(codes[start : start + window].tolist(), start):
+            if counts[code] < MAX_PER_DOCUMENT:
+                counts[code] += 1
+                shown.append(at)
+                if len(shown) == per_page:
+                    break
+        start, window = start + window, 2 * window
+    return np.array(shown, dtype=np.int64)

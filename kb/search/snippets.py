@@ -20,7 +20,7 @@ import html
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from operator import itemgetter
@@ -83,6 +83,11 @@ class AnalysedText:
         return cls(text, found, dict(where))
 
     @cached_property
+    def plain(self) -> bool:
+        """Whether the text holds nothing that HTML escapes: then its parts need no escaping."""
+        return not any(sign in self.text for sign in "&<>")
+
+    @cached_property
     def paragraphs(self) -> Paragraphs:
         """The paragraphs (text between blank lines); signs alone between two blank
         lines join the next one. Worked out when first asked, for long texts only."""
@@ -104,24 +109,26 @@ class AnalysedText:
         A mark is a term ("safeguard") or a phrase of terms ("condit", "safeguard");
         a phrase's words may stand apart by stop words, as in the index.
         """
-        return sorted({i for _, run in self._found(marks) for i in run})
+        return self.places(marks)[1]
 
     def places(self, marks: Iterable[Mark]) -> tuple[list[Place], list[int]]:
         """Where each mark stands whole (by its number, in no order), and the words to mark."""
-        places, words = [], set()
-        for number, run in self._found(marks):
-            places.append((run[0], number))
-            words.update(run)
-        return places, sorted(words)
-
-    def _found(self, marks: Iterable[Mark]) -> Iterator[tuple[int, list[int]]]:
-        """Each run of words a mark matches whole, with the mark's number."""
-        distinct = dict.fromkeys((m,) if isinstance(m, str) else m for m in marks)
-        for number, terms in enumerate(distinct):
-            for start in self.where.get(terms[0], ()):
+        places: list[Place] = []
+        words: set[int] = set()
+        for number, terms in enumerate(_distinct(marks)):
+            starts = self.where.get(terms[0])
+            if not starts:
+                continue
+            if len(terms) == 1:  # a term: each of its places is a run of one word
+                places += [(start, number) for start in starts]
+                words.update(starts)
+                continue
+            for start in starts:
                 run = self._run(start, terms)
                 if run:
-                    yield number, run
+                    places.append((start, number))
+                    words.update(run)
+        return places, sorted(words)
 
     def _run(self, start: int, terms: tuple[str, ...]) -> list[int]:
         run, at = [start], start
@@ -155,7 +162,7 @@ class AnalysedText:
 
     def matched_words(self, marks: Iterable[Mark], limit: int = 12) -> list[str]:
         """The words of the text that the marks match, lower-cased, each once, in text order."""
-        return self.words_at(self.positions(marks), limit)
+        return self.words_at(self.positions(marks), limit) if self.where else []
 
     def words_at(self, positions: list[int], limit: int = 12) -> list[str]:
         """The words at ``positions`` (sorted), lower-cased, each once, at most ``limit``."""
@@ -165,6 +172,11 @@ class AnalysedText:
             if len(found) == limit:
                 break
         return list(found)
+
+
+def _distinct(marks: Iterable[Mark]) -> Iterable[tuple[str, ...]]:
+    """Each mark once, as a tuple of terms."""
+    return dict.fromkeys((m,) if isinstance(m, str) else m for m in marks)
 
 
 def snippet(analysed: AnalysedText, marks: Iterable[Mark]) -> str:
@@ -339,15 +351,18 @@ def _best_windows(places: list[Place], first: int, last: int) -> list[Words]:
 
 def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) -> str:
     text, found = analysed.text, analysed.spans
+    safe = str if analysed.plain else escape
     begin, finish = _characters(analysed, start, end)
     out = []
     cursor = begin
     for i in positions[bisect_left(positions, start) : bisect_left(positions, end)]:
         s, e, _ = found[i]
-        out.append(escape(text[cursor:s]))
-        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        out.append(safe(text[cursor:s]))
+        out.append("<mark>")
+        out.append(safe(text[s:e]))
+        out.append("</mark>")
         cursor = e
-    out.append(escape(text[cursor:finish]))
+    out.append(safe(text[cursor:finish]))
     return "".join(out).strip()
 
 

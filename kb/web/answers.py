@@ -24,6 +24,9 @@ index version, is answered from it without entering Flask at all.
   results cache always did.
 - **Bounded by bytes** (``SearchLimits.answers_bytes``) in a :class:`~kb.search.caching.LRU`,
   whose lock makes it safe to share between a worker's threads; entries are immutable.
+- **Kept from the second request on**: an answer asked for once is not kept (most
+  distinct queries come once; keeping each would push out the popular ones and cost
+  every request the keeping), the second time it is, and later ones are served from it.
 
 Only what routes declare is kept: the search, a document, a passage, a comparison and
 the themes, all functions of the index version and the request alone. The sources are
@@ -116,7 +119,11 @@ class AnswerCache:
         self._kept = self._new_cache()
 
     def _new_cache(self) -> LRU[Key, Kept]:
-        return LRU(self.max_bytes, lambda key, kept: len(key[1]) + len(key[2]) + kept.size)
+        return LRU(
+            self.max_bytes,
+            lambda key, kept: len(key[1]) + len(key[2]) + kept.size,
+            second_sight=True,
+        )
 
     def cache_for(self, version: str) -> LRU[Key, Kept]:
         """The answers of ``version``: a new version drops the previous one's."""
@@ -150,7 +157,8 @@ class AnswerCache:
         except Exception:  # nothing published, say: the app answers that
             return self.app(environ, start_response)
         cache = self.cache_for(version)
-        kept = cache.get((version, path, query, 200))
+        key = (version, path, query, 200)
+        kept = cache.get(key)
         asked = environ.get("HTTP_IF_NONE_MATCH")
         held = kept.etag if kept is not None and asked else None
         if held is not None and parse_etags(asked).contains_weak(unquote_etag(held)[0]):
@@ -160,6 +168,8 @@ class AnswerCache:
             body = kept.body(started)
             start_response(kept.status, kept.headers_for(body))
             return [body]
+        if not cache.admit(key):  # asked for the first time: answered, not kept
+            return self.app(environ, start_response)
         return self._answer_and_keep(environ, start_response, path, query)
 
     def _answer_and_keep(

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from kb.search.caching import ENTRY_OVERHEAD, LRU, array_bytes, text_bytes
+from kb.search.caching import ENTRY_OVERHEAD, LRU, SEEN_KEYS, array_bytes, text_bytes
 
 
 def sized(max_bytes: int) -> LRU[str, str]:
@@ -64,6 +64,30 @@ def test_get_or_make_makes_only_what_is_missing() -> None:
     assert cache.get_or_make("a", lambda: make("a")) == "a" * 10
     assert cache.get_or_make("a", lambda: make("a")) == "a" * 10
     assert made == ["a"]
+
+
+def test_a_second_sight_cache_keeps_what_comes_again() -> None:
+    cache: LRU[str, str] = LRU(100_000, lambda key, value: len(value), second_sight=True)
+    made: list[str] = []
+
+    def make(key: str) -> str:
+        made.append(key)
+        return key.upper()
+
+    for key in ("once", "twice", "twice", "twice"):
+        assert cache.get_or_make(key, lambda key=key: make(key)) == key.upper()
+    assert made == ["once", "twice", "twice"]  # kept the second time, found the third
+    assert cache.get("once") is None and cache.get("twice") == "TWICE"
+    assert LRU(100, lambda k, v: 1).admit("anything")  # a plain cache keeps at once
+
+
+def test_a_second_sight_cache_remembers_a_bounded_number_of_keys() -> None:
+    cache: LRU[int, int] = LRU(100_000, lambda key, value: 8, second_sight=True)
+    assert not cache.admit(-1)
+    for key in range(SEEN_KEYS):
+        assert not cache.admit(key)
+    assert not cache.admit(-1)  # forgotten: the oldest of more than SEEN_KEYS
+    assert cache.admit(SEEN_KEYS - 1)  # the latest are remembered
 
 
 def test_threads_putting_and_getting_keep_the_count_true() -> None:

@@ -84,9 +84,9 @@ def test_a_kept_answer_is_the_uncached_one_byte_for_byte_apart_from_took_ms(
     calls = counted(cached_app)
     expected = uncached.get(url)
     assert expected.status_code == 200
-    first, again = cached.get(url), cached.get(url)
-    assert calls == [url]  # the second was kept
-    for response in (first, again):
+    first, second, again = cached.get(url), cached.get(url), cached.get(url)
+    assert calls == [url, url]  # the second was kept, the third answered from it
+    for response in (first, second, again):
         assert response.status_code == 200
         assert without_took(response.data) == without_took(expected.data)
         assert headers_of(response) == headers_of(expected)
@@ -96,6 +96,7 @@ def test_a_kept_answer_is_the_uncached_one_byte_for_byte_apart_from_took_ms(
 
 def test_a_kept_search_answer_reports_the_time_of_its_own_request(world: Settings) -> None:
     client = app_for(world).test_client()
+    client.get("/api/search?q=lantern")
     client.get("/api/search?q=lantern")
     again = client.get("/api/search?q=lantern").get_json()
     assert 0 <= again["took_ms"] < 50
@@ -107,7 +108,8 @@ def test_if_none_match_gets_a_304_from_the_cache(world: Settings) -> None:
     app = app_for(world)
     client = app.test_client()
     for url in ("/api/search?q=lantern", f"/api/documents/{TREATY}"):
-        etag = client.get(url).headers["ETag"]
+        client.get(url)
+        etag = client.get(url).headers["ETag"]  # asked again: kept
         calls = counted(app)
         expected = uncached.get(url, headers={"If-None-Match": etag})
         assert expected.status_code == 304
@@ -153,12 +155,28 @@ def test_the_cache_is_bounded_by_bytes(world: Settings) -> None:
     answers: AnswerCache = app.extensions["kb.answers"]
     sizes = []
     for i in range(60):
-        response = client.get(f"/api/search?q=lantern+keeper{i}&per_page={i % 20 + 1}")
+        for _ in range(2):  # asked twice: kept
+            response = client.get(f"/api/search?q=lantern+keeper{i}&per_page={i % 20 + 1}")
         if response.status_code == 200:
             sizes.append(len(response.data))
         assert answers.held_bytes <= budget
     assert sum(sizes) > 2 * budget  # more was answered than could be kept
     assert 0 < len(answers) < 60
+
+
+def test_an_answer_asked_once_is_not_kept(world: Settings) -> None:
+    """Distinct queries come once: keeping them would push out the ones asked again."""
+    app = app_for(world)
+    client = app.test_client()
+    calls = counted(app)
+    once = [f"/api/search?q=lantern+keeper{i}" for i in range(20)]
+    for url in once:
+        client.get(url)
+    assert len(app.extensions["kb.answers"]) == 0
+    for url in [*once, *once]:
+        client.get(url)
+    assert calls == [*once, *once]  # the second time kept each, the third was answered
+    assert len(app.extensions["kb.answers"]) == len(once)
 
 
 def test_what_is_not_a_function_of_the_index_and_request_is_not_kept(world: Settings) -> None:

@@ -43,7 +43,7 @@ class SearchLimits:
     themes_bytes: int = 4_000_000
     analysed_bytes: int = 32_000_000  # passages' words and their index terms, for snippets
     document_fields_bytes: int = 1_000_000
-    snippets_bytes: int = 6_000_000
+    snippets_bytes: int = 16_000_000  # by passage and the query terms it holds: shared by queries
     results_bytes: int = 6_000_000  # whole search results
     corrections_bytes: int = 1_000_000  # "did you mean"
     answers_bytes: int = 8_000_000  # the search API's serialised answers

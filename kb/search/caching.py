@@ -9,6 +9,7 @@ shares with the index (documents, passages).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -103,5 +104,6 @@ def array_bytes(*arrays: np.ndarray) -> int:
 
 
 def text_bytes(*texts: str) -> int:
-    """What strings hold, at least (one byte a character, plus the object)."""
-    return sum(len(t) + 50 for t in texts)
+    """What strings hold: a text with one character beyond Latin-1 (a curly quote, a
+    dash) takes two bytes a character, one beyond the BMP four."""
+    return sum(map(sys.getsizeof, texts))

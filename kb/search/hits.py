@@ -63,7 +63,7 @@ class Hit:
     @property
     def bytes(self) -> int:
         """What a cached hit holds of its own (its document and passage are the corpus's)."""
-        return HIT_BYTES + len(self.snippet) + len(self.matched_terms) * 60
+        return HIT_BYTES + text_bytes(self.snippet) + len(self.matched_terms) * 60
 
 
 class HitBuilder:

@@ -45,6 +45,7 @@ EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (
 RELATED_WEIGHT = 0.4  # the instruments' terms for related concepts, where they have none
 PREFIX_CANDIDATES = 500
 POSITION_BITS = 32  # a position code: docnum << POSITION_BITS | position
+_NOWHERE = np.zeros(0, dtype=np.int64)  # the positions of a term in a field lacking it
 
 
 class QueryTimeout(RuntimeError):
@@ -224,8 +225,9 @@ class Matcher:
         self._phrases: LRU[tuple[tuple[str, ...], Fields], np.ndarray] = LRU(
             limits.phrases_bytes, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
         )
-        self._positions: LRU[tuple[str, str], np.ndarray] = LRU(
-            limits.postings_bytes, lambda key, found: text_bytes(*key) + array_bytes(found)
+        self._positions: LRU[str, dict[str, np.ndarray]] = LRU(
+            limits.postings_bytes,
+            lambda term, found: text_bytes(term, *found) + array_bytes(*found.values()),
         )
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(
             limits.prefixes_bytes, lambda text, found: text_bytes(text, *found[0])
@@ -340,39 +342,46 @@ class Matcher:
         def positions() -> np.ndarray:
             self.check_time()
             mask = np.zeros(self.n, dtype=bool)
+            first, *others = [self.positions(term) for term in terms]
             for field in fields:
-                at = self.positions(field, terms[0])
-                for offset, term in enumerate(terms[1:], 1):
+                at = first.get(field, _NOWHERE)
+                for offset, held in enumerate(others, 1):
                     if not len(at):
                         break
-                    at = at[_holds(self.positions(field, term), at + offset)]
+                    codes = held.get(field, _NOWHERE)
+                    at = at[_holds(codes, at + offset)]
                 mask[at >> POSITION_BITS] = True
             return mask
 
         return self._phrases.get_or_make((terms, fields), positions)
 
-    def positions(self, field: str, term: str) -> np.ndarray:
-        """Where ``term`` stands in ``field``: sorted codes ``docnum << 32 | position``.
+    def positions(self, term: str) -> dict[str, np.ndarray]:
+        """Where ``term`` stands in each field holding it: sorted codes ``docnum << 32 |
+        position``.
 
         Read from Whoosh once per term (a phrase's own reading walked Whoosh's span
-        matchers, a tree of Python objects, for every query) and kept, also when the
-        field lacks the term: a phrase is only checked where each of its terms matched
-        in some field, so these are index terms, not unseen words.
+        matchers, a tree of Python objects, for every query) and kept, fields together
+        (a phrase asks each term once), also when no field holds it: a phrase is only
+        checked where each of its terms matched, so these are index terms, not unseen
+        words.
         """
-        return self._positions.get_or_make((field, term), lambda: self._read_positions(field, term))
+        return self._positions.get_or_make(term, lambda: self._read_positions(term))
 
-    def _read_positions(self, field: str, term: str) -> np.ndarray:
+    def _read_positions(self, term: str) -> dict[str, np.ndarray]:
         self.check_time()
-        codes: list[int] = []
+        found: dict[str, np.ndarray] = {}
         with self.whoosh_lock:
-            if (field, term) not in self.reader:
-                return np.zeros(0, dtype=np.int64)
-            postings = self.reader.postings(field, term)
-            while postings.is_active():
-                base = postings.id() << POSITION_BITS
-                codes.extend(base + p for p in postings.value_as("positions"))
-                postings.next()
-        return np.unique(np.array(codes, dtype=np.int64))
+            for field in ALL_FIELDS:
+                if (field, term) not in self.reader:
+                    continue
+                codes: list[int] = []
+                postings = self.reader.postings(field, term)
+                while postings.is_active():
+                    base = postings.id() << POSITION_BITS
+                    codes.extend(base + p for p in postings.value_as("positions"))
+                    postings.next()
+                found[field] = np.unique(np.array(codes, dtype=np.int64))
+        return found
 
     def concept(
         self, concept: Concept, *, combine: str = "max", fields: Fields = ALL_FIELDS

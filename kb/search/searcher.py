@@ -163,7 +163,7 @@ class Searcher:
             absence = self.spelling.absent(parsed)
             notes = (*result.notes, *absence.notes)
             return replace(result, notes=notes, related=absence.related)
-        return replace(result, suggestion=suggestion)
+        return replace(result, suggestion=suggestion) if suggestion else result
 
     def _corrected(
         self, request: SearchRequest, result: SearchResult, suggestion: str

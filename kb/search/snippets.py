@@ -166,9 +166,11 @@ class AnalysedText:
 
     def words_at(self, positions: list[int], limit: int = 12) -> list[str]:
         """The words at ``positions`` (sorted), lower-cased, each once, at most ``limit``."""
+        text, spans = self.text, self.spans
         found: dict[str, None] = {}
         for i in positions:
-            found[self.text[self.spans[i][0] : self.spans[i][1]].lower()] = None
+            start, end, _ = spans[i]
+            found[text[start:end].lower()] = None
             if len(found) == limit:
                 break
         return list(found)

@@ -117,3 +117,4 @@ def test_sizes_count_what_arrays_and_texts_hold() -> None:
     assert array_bytes(np.zeros(1_000)) >= 8_000
     assert array_bytes(np.zeros(1_000, dtype=bool), np.zeros(10)) >= 1_080
     assert text_bytes("a" * 500, "b") >= 501
+    assert text_bytes("a" * 499 + "’") >= 1_000  # two bytes a character

@@ -1,10 +1,11 @@
 """Benchmark: search over HTTP beside a bare JSON endpoint, and in-process search latency.
 
 HTTP: gunicorn serves bench/app.py on the ingested mirror with the settings of `kb serve`
-(2 gthread workers of 4 threads); wrk (-t2 -c16) measures the app's bare JSON endpoint,
-/api/search with distinct queries that never repeat (bench/queries.lua walks a file of
-queries drawn from the corpus's own words), and /api/search with popular queries that
-repeat (the theme labels and typical queries); then the workers' peak resident memory.
+(2 gthread workers of 4 threads); wrk (-t2 -c16) measures the app's bare JSON endpoint
+(a pre-serialised 10 KB answer, bench/app.py), /api/search with distinct queries that
+never repeat (bench/queries.lua walks a file of queries drawn from the corpus's own
+words), and /api/search with popular queries that repeat (the theme labels and typical
+queries); then the workers' peak resident memory.
 In-process: latency of kb.search.search, with and without snippets, on the mirror and on
 synthetic corpora (bench/synthetic.py) of each --scale, and the time to build those
 (a synthetic index is kept in bench/results/cache/ until the code that writes it changes).

@@ -87,6 +87,24 @@ def test_collapse_fills_the_page_when_too_few_documents_match() -> None:
     assert more == {}
 
 
+def test_collapse_looks_far_down_a_long_ranking_for_another_document() -> None:
+    """The page is filled from the head of the ranking a window at a time (windows grow),
+    so a second document ranked 61st still makes the first page."""
+    codes = np.array([0] * 60 + [1] * 40)  # 60 passages of A, then 40 of B
+    ranked = np.arange(100)[::-1]  # ranked from the last record: B's come first
+    order, more = collapse(ranked, codes, ["A", "B"], per_page=4)
+    assert order[:4].tolist() == [99, 98, 59, 58]
+    assert sorted(order.tolist()) == list(range(100))  # every passage still follows
+    assert more == {"B": 38, "A": 58}
+
+
+def test_collapse_fills_a_page_from_one_document_after_the_others_run_out() -> None:
+    codes = np.array([0] * 30 + [1])
+    order, more = collapse(np.arange(31), codes, ["A", "B"], per_page=5)
+    assert order[:5].tolist() == [0, 1, 30, 2, 3]
+    assert more == {"A": 26}  # 30 of A, 4 of them on the first page
+
+
 def pages(snapshot: Snapshot, q: str, per_page: int, **fields: object) -> list[list[str]]:
     found, page = [], 1
     while True:

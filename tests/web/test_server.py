@@ -7,6 +7,7 @@ OpenAPI description say; everything shorter reaches the app and its own answers.
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import time
@@ -16,6 +17,7 @@ import pytest
 
 from kb.ingest.pipeline import ingest
 from kb.web.limits import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE, MAX_TARGET_BYTES
+from kb.web.server import YOUNG_COLLECTION_THRESHOLD, gunicorn_options, tune_collector
 from tests.web.routes import API, PAGES
 from tests.web.serving import Served, get, kb_serve, resident_kb
 from tests.worlds.mirror import invented_world
@@ -114,3 +116,15 @@ def test_a_malformed_request_gets_gunicorns_own_400(served: Served) -> None:
 def test_the_worker_stays_up_after_refusals(served: Served) -> None:
     assert get(served.port, "/api/health")[0] == 200
     assert "Traceback" not in served.log.read_text(errors="replace")
+
+
+def test_a_serving_workers_collector_runs_less_often_and_skips_what_it_started_with() -> None:
+    threshold = gc.get_threshold()
+    try:
+        assert gunicorn_options(workers=2)["post_fork"] is tune_collector
+        tune_collector(None, None)  # as gunicorn calls it in each new worker
+        assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -122,10 +122,11 @@ class Reader:
         notes += _sense_notes(concepts)
         coordination, score = self._combined([self.concept(c) for c in concepts])
         every = coordination == len(concepts)
+        with_all = int(np.count_nonzero(every))
         shown = [c.render() for c in concepts]
-        found["phrased"] = self._phrased(concepts) if int(every.sum()) > 1 else None
+        found["phrased"] = self._phrased(concepts) if with_all > 1 else None
         one_word = len(concepts) == 1 and " " not in concepts[0].label
-        if one_word or int(every.sum()) >= ENOUGH_WITH_ALL_WORDS:
+        if one_word or with_all >= ENOUGH_WITH_ALL_WORDS:
             match = Match(every, np.where(every, score, 0.0))
             read_as = _with_wording(" AND ".join(shown), wording)
             return Reading(
@@ -133,7 +134,7 @@ class Reader:
             )
         notes.append(
             "no passage has all the words; passages with most of them come first"
-            if not every.any()
+            if not with_all
             else "few passages have all the words; passages with some of them follow"
         )
         # a phrase or synonym made of several typed words may also match word by word

@@ -47,6 +47,7 @@ class Selector:
         # known only by its metadata is no such passage: it ranks by its title
         columns = matcher.columns
         self.has_text = (columns.lengths["text"] > 0) | columns.metadata_only
+        self._text_first = -self.has_text.astype(np.int8)  # the ranking's key for it
         self._themes: LRU[str, Match] = LRU(themes_bytes, lambda _, match: match.bytes)
         self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
 
@@ -158,7 +159,7 @@ class Selector:
                 keys.append(-reading.preferred[chosen].astype(np.int8))
             if np.any(score[chosen]):  # ranked by what matched, not browsed in order:
                 # a heading whose text the source does not give never ranks above a text
-                keys.append(-self.has_text[chosen].astype(np.int8))
+                keys.append(self._text_first[chosen])
             if reading.defined is not None:
                 keys.append(-reading.defined[chosen].astype(np.int8))
             if reading.pinned is not None:  # articles named come first, in document order

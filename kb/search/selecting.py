@@ -122,8 +122,9 @@ class Selector:
                 counts = np.bincount(columns.kind_codes[mask], minlength=len(columns.kind_names))
                 facets["kind"] = _named_counts(counts, columns.kind_names)
             elif facet == "source":
-                codes = columns.source_codes[mask]
-                counts = np.bincount(codes, minlength=len(columns.source_names))
+                counts = np.bincount(
+                    columns.source_codes[mask], minlength=len(columns.source_names)
+                )
                 facets["source"] = _named_counts(counts, columns.source_names)
             elif facet == "year":
                 counts = np.bincount(columns.year_codes[mask], minlength=len(columns.year_names))

@@ -199,14 +199,13 @@ def collapse(
     shown = _first_page(codes, per_page)
     rest = np.ones(len(ranked), dtype=bool)
     rest[shown] = False
-    order = np.concatenate([ranked[shown], ranked[rest]])
+    positions = np.concatenate([shown, np.flatnonzero(rest)])
+    order = ranked[positions]
     on_page = Counter(codes[shown].tolist())
     capped = [code for code, count in on_page.items() if count == MAX_PER_DOCUMENT]
     if not capped:
         return order, {}
-    first = on_page  # the first page, unless too few documents filled it
-    if len(shown) < per_page:
-        first = Counter(codes[np.concatenate([shown, np.flatnonzero(rest)])[:per_page]].tolist())
+    first = Counter(codes[positions[:per_page]].tolist())  # may hold more than those shown
     totals = np.bincount(codes).tolist()
     beyond = {names[code]: totals[code] - first[code] for code in capped}
     return order, {name: count for name, count in beyond.items() if count}

@@ -35,6 +35,7 @@ from whoosh.index import TOC
 from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from kb.ingest.sidecar import SidecarWriter, sidecar_path
 from kb.ingest.stemming import stem
 from kb.models import (
     METADATA_ANCHOR,
@@ -262,7 +263,7 @@ class _SegmentWriter:
         self.segment = self.codec.new_segment(storage, INDEX_NAME)
         self.perdoc = self.codec.per_document_writer(storage, self.segment)
         self.analysis = _Analysis()
-        self.postings: dict[str, dict[str, list[tuple[int, float, bytes, int]]]] = {
+        self.postings: dict[str, dict[bytes, list[tuple[int, float, bytes, int]]]] = {
             name: {} for name in schema.names()
         }
         self.docnum = 0
@@ -271,6 +272,7 @@ class _SegmentWriter:
         )
         self._document_items: dict[tuple[str, str], tuple[list[Any], int]] = {}
         self._document: object = None
+        self.sidecar = SidecarWriter(FIELD_WEIGHTS)
 
     @staticmethod
     def _analyser(name: str, field: Any) -> object:
@@ -303,6 +305,7 @@ class _SegmentWriter:
             self._document = record["source"]
             self._document_items = {}
         perdoc.start_doc(docnum)
+        lengths: dict[str, int] = {}
         for name, field, kind in self.fields:
             value = record.get(name)
             if value is None:
@@ -319,6 +322,7 @@ class _SegmentWriter:
                     items, length = self._items(name, field, kind, value)
                 if not field.scorable:
                     length = 0
+                lengths[name] = length
                 # Whoosh's codec hands each posting the length as its lengths column
                 # keeps it (one byte, approximate)
                 stored_length = byte_to_length(length_to_byte(length)) if length else 0
@@ -335,11 +339,17 @@ class _SegmentWriter:
             if column:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
         perdoc.finish_doc()
+        self.sidecar.add(record, lengths)
         self.docnum += 1
 
     def finish(self) -> Any:
-        """Write the postings and assemble the segment's one compound file."""
+        """Write the postings and assemble the segment's one compound file, and its
+        columns sidecar (``kb/ingest/sidecar.py``) beside it."""
         self.perdoc.close()
+        spelling = {
+            term.decode("utf-8"): int(sum(posting[1] for posting in postings))
+            for term, postings in self.postings["spell"].items()
+        }
         writer = self.codec.field_writer(self.storage, self.segment)
         for name, field, _ in self.fields:
             terms = self.postings[name]
@@ -359,6 +369,7 @@ class _SegmentWriter:
         if segment.should_assemble():
             segment.create_compound_file(self.storage)
             segment.compound = True
+        self.sidecar.write(sidecar_path(Path(self.storage.folder), segment.segment_id()), spelling)
         return segment
 
 

@@ -23,7 +23,7 @@ from whoosh.index import Index
 from kb.config import SearchLimits
 from kb.models import KIND_LABELS, Document, Passage
 from kb.search.caching import LRU, text_bytes
-from kb.search.columns import read_columns
+from kb.search.columns import read_columns, read_sidecars
 from kb.search.corpus import Corpus
 from kb.search.hits import Hit, HitBuilder, Marker
 from kb.search.matching import Matcher, QueryTimeout, Synonyms, all_of
@@ -82,13 +82,16 @@ class Searcher:
         self.documents = corpus.documents
         self.vocabulary = vocabulary
         self.whoosh = index.searcher()
-        self.columns = read_columns(self.whoosh, list(self.documents))
+        sidecars = read_sidecars(index, self.whoosh.reader())  # None: Whoosh is read
+        self.columns = read_columns(self.whoosh, list(self.documents), sidecars)
         synonyms = Synonyms(vocabulary.synonym_groups(), senses(thesaurus, corpus))
         self.matcher = Matcher(self.whoosh, self.columns, synonyms, limits)
         with self.matcher.whoosh_lock:
             words = _vocabulary_words(vocabulary)
             reader = self.whoosh.reader()
-            self.spelling = Spelling.of(reader, words, limits.corrections_bytes, thesaurus)
+            self.spelling = Spelling.of(
+                reader, words, limits.corrections_bytes, thesaurus, sidecars
+            )
         docnums = {id_: docnum for docnum, id_ in enumerate(self.columns.ids)}
         records = [self._record(id_) for id_ in self.columns.ids]
         self.reader = Reader(self.matcher, corpus, docnums)

@@ -27,7 +27,7 @@ import json
 import re
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -39,6 +39,7 @@ from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from kb.config import SearchLimits
+from kb.ingest.sidecar import Sidecar
 from kb.search import query as q
 from kb.search.caching import LRU
 from kb.search.matching import QueryTimeout
@@ -144,11 +145,11 @@ class Spelling:
         also_known: Iterable[str] = (),
         cache_bytes: int = SearchLimits.corrections_bytes,
         thesaurus: Thesaurus | None = None,
+        sidecars: Sequence[Sidecar] | None = None,
     ) -> Spelling:
-        """The spelling of an index (read once, as the generation is opened)."""
-        terms = reader.iter_field("spell")
-        frequencies = {_text(term): int(info.weight()) for term, info in terms}
-        return cls(frequencies, also_known, cache_bytes, thesaurus)
+        """The spelling of an index (read once, as the generation is opened): its words
+        from its segments' ``sidecars`` when given, from ``reader`` otherwise."""
+        return cls(corpus_frequencies(reader, sidecars), also_known, cache_bytes, thesaurus)
 
     def is_word(self, word: str) -> bool:
         """Whether ``word`` is known: the corpus's, the thesaurus's, the themes' or English."""
@@ -284,6 +285,24 @@ def _held(thesaurus: Thesaurus, concept: Concept, frequencies: dict[str, int]) -
         if words and all(w in frequencies for w in words):
             return True
     return False
+
+
+def corpus_frequencies(
+    reader: IndexReader, sidecars: Sequence[Sidecar] | None = None
+) -> dict[str, int]:
+    """Every ``spell`` word of the index and how often the corpus uses it, in order: the
+    sum of the segments' counts in their ``sidecars``, or Whoosh's over the segments."""
+    if sidecars is None:
+        return {_text(term): int(info.weight()) for term, info in reader.iter_field("spell")}
+    if len(sidecars) == 1:
+        only = sidecars[0]
+        return dict(zip(only.spell_words.tolist(), only.spell_counts.tolist(), strict=True))
+    if not sidecars:
+        return {}
+    words, at = np.unique(np.concatenate([s.spell_words for s in sidecars]), return_inverse=True)
+    counts = np.zeros(len(words), dtype=np.int64)
+    np.add.at(counts, at, np.concatenate([s.spell_counts for s in sidecars]))
+    return dict(zip(words.tolist(), counts.tolist(), strict=True))
 
 
 def _text(term: str | bytes) -> str:

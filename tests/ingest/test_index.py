@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
 from kb.ingest import index as index_module
+from kb.ingest import sidecar as sidecar_module
 from kb.ingest.index import (
+    FIELD_WEIGHTS,
     METADATA_ANCHOR,
     build_schema,
     folding_analyzer,
@@ -21,6 +24,7 @@ from kb.ingest.index import (
     write_segments,
     write_toc,
 )
+from kb.ingest.sidecar import SUFFIX, Sidecar, stored_length
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Person, Source
 from tests import worlds
 
@@ -225,7 +229,8 @@ def test_segments_written_by_worker_processes_hold_the_same(
     parts = write_segments(groups, tmp_path / "parts")
     write_toc(tmp_path / "parts", [p.segment for p in parts])
     assert [p.sources for p in parts] == [("test-treaty",), ("odd-transcript",), ("odd-missing",)]
-    assert sorted(f.name[-4:] for f in (tmp_path / "parts").iterdir()) == [".seg"] * 3 + [".toc"]
+    names = sorted(f.name.partition(".")[2] for f in (tmp_path / "parts").iterdir())
+    assert names == ["columns.npz"] * 3 + ["seg"] * 3 + ["toc"]
     assert contents(tmp_path / "parts") == contents(whoosh_written(documents, tmp_path / "whoosh"))
 
 
@@ -250,3 +255,56 @@ def test_spelling_counts_every_word_of_every_passage(tmp_path: Path) -> None:
     for token in analyse(f"{bare.title} {bare.short_title}"):
         expected[token.text] = expected.get(token.text, 0) + 1
     assert found == expected
+
+
+# --- the columns sidecar holds what Whoosh gives back --------------------------------
+
+
+def test_the_sidecar_holds_what_whooshs_own_index_gives_back(tmp_path: Path) -> None:
+    """Each record's stored values and field lengths, and the ``spell`` frequencies, as
+    an index written by Whoosh's own writer gives them: what the search read of it."""
+    documents = odd_documents()
+    write_index(documents, tmp_path / "ours")
+    (path,) = (tmp_path / "ours").glob(f"*{SUFFIX}")
+    sidecar = Sidecar.read(path, FIELD_WEIGHTS)
+    assert sidecar is not None and sidecar.n == 9
+    ix = whoosh_index.open_dir(str(whoosh_written(documents, tmp_path / "whoosh")))
+    with ix.reader() as reader:
+        for d in range(reader.doc_count_all()):
+            stored = reader.stored_fields(d)
+            assert sidecar.ids[d] == stored["id"]
+            for name, table in sidecar.tables.items():
+                assert table.names[table.codes[d]] == stored.get(name, ""), name
+            assert sidecar.years[d] == stored.get("year", 0)
+            assert sidecar.positions[d] == stored.get("position", 0)
+            assert sidecar.metadata_only[d] == bool(stored.get("metadata_only"))
+            for field in FIELD_WEIGHTS:
+                assert sidecar.lengths[field][d] == (reader.doc_field_length(d, field) or 0)
+        spelling = {t.decode(): int(info.weight()) for t, info in reader.iter_field("spell")}
+    words, counts = sidecar.spell_words.tolist(), sidecar.spell_counts.tolist()
+    assert dict(zip(words, counts, strict=True)) == spelling and words == list(spelling)
+    # a length is Whoosh's one-byte approximation, not the count of words
+    longest = documents[0].passages[-1]
+    docnum = sidecar.ids.tolist().index(documents[0].passage_id(longest))
+    count = len(tokens(longest.text))
+    assert sidecar.lengths["text"][docnum] == stored_length(count) != count
+
+
+def test_no_sidecar_for_a_value_a_unicode_array_would_cut(tmp_path: Path) -> None:
+    """A unicode array drops a trailing NUL: such a segment has no sidecar, and the search
+    reads its generation from Whoosh."""
+    treaty = odd_documents()[0]
+    source = dataclasses.replace(treaty.source, kind="treaty\0")
+    write_index([dataclasses.replace(treaty, source=source)], tmp_path / "nul")
+    assert not list((tmp_path / "nul").glob(f"*{SUFFIX}"))
+    assert list((tmp_path / "nul").glob("*.seg"))
+
+
+def test_a_sidecar_of_another_format_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_index(odd_documents(), tmp_path / "ours")
+    (path,) = (tmp_path / "ours").glob(f"*{SUFFIX}")
+    assert Sidecar.read(path, FIELD_WEIGHTS) is not None
+    monkeypatch.setattr(sidecar_module, "FORMAT", sidecar_module.FORMAT + 1)
+    assert Sidecar.read(path, FIELD_WEIGHTS) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -13,7 +14,9 @@ from whoosh.qparser import QueryParser
 from kb.ingest.publish import (
     BUILD_FILE,
     CURRENT,
+    DOCUMENTS_FILE,
     KEEP_GENERATIONS,
+    SEGMENTS_FILE,
     build_generation,
     clean_generations,
     current_generation,
@@ -151,3 +154,48 @@ def test_a_kill_leaves_the_published_generation_serving(world, where: str) -> No
 def test_documents_are_written_as_their_to_dict() -> None:
     for document in [*documents(), *make_documents()]:
         assert json.dumps(document_dict(document)) == json.dumps(document.to_dict())
+
+
+def test_documents_are_a_json_list_one_a_line_with_their_hashes(tmp_path: Path) -> None:
+    generation = build_generation(tmp_path / "index", make_documents(), {"k": 1})
+    data = (generation.path / DOCUMENTS_FILE).read_bytes()
+    assert json.loads(data) == json.loads(json.dumps([d.to_dict() for d in make_documents()]))
+    lines = data.split(b"\n")
+    assert len(lines) == len(make_documents()) + 2 and (lines[0], lines[-1]) == (b"[", b"]")
+    hashes = generation.document_hashes()
+    assert hashes is not None and len(set(hashes)) == len(make_documents())
+    assert generation.documents() == make_documents()
+
+
+def test_known_documents_are_taken_and_only_the_others_read(tmp_path: Path) -> None:
+    """A worker opening a new generation keeps the documents whose entry is unchanged."""
+    first = build_generation(tmp_path / "index", make_documents(), {"k": 1})
+    before = first.documents()
+    hashes = first.document_hashes()
+    assert hashes is not None
+    changed = [dataclasses.replace(d, retrieved_at="later") for d in make_documents()[:1]]
+    documents = changed + make_documents()[1:]
+    second = build_generation(tmp_path / "index", documents, {"k": 2}, first)
+    after = second.documents(dict(zip(hashes, before, strict=True)))
+    assert after == documents == second.documents()
+    assert after[0] is not before[0] and after[0].retrieved_at == "later"
+    assert all(a is b for a, b in zip(after[1:], before[1:], strict=True))
+    # all of them known: documents.json is not read at all
+    (second.path / DOCUMENTS_FILE).write_bytes(b"not read")
+    known = dict(zip(second.document_hashes() or [], after, strict=True))
+    assert all(a is b for a, b in zip(second.documents(known), after, strict=True))
+
+
+def test_a_generation_without_hashes_is_read_whole(tmp_path: Path) -> None:
+    """As one written before the hashes were recorded: documents.json on one line."""
+    generation = build_generation(tmp_path / "index", make_documents(), {"k": 1})
+    known = dict(zip(generation.document_hashes() or [], generation.documents(), strict=True))
+    recorded = json.loads((generation.path / SEGMENTS_FILE).read_text())
+    del recorded["documents"]
+    (generation.path / SEGMENTS_FILE).write_text(json.dumps(recorded))
+    one_line = json.dumps([document_dict(d) for d in make_documents()], ensure_ascii=False)
+    (generation.path / DOCUMENTS_FILE).write_text(one_line)
+    assert generation.document_hashes() is None
+    read = generation.documents(known)
+    assert read == make_documents()
+    assert not any(a is b for a, b in zip(read, known.values(), strict=True))

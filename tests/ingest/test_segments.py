@@ -10,11 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from kb.ingest import index
 from kb.ingest.publish import CURRENT, SEGMENTS_FILE, Generation, build_generation, publish
+from kb.ingest.sidecar import SUFFIX
 from kb.models import Document
 from kb.search import Library, SearchRequest, search
+from kb.search.columns import read_sidecars
 from tests.ingest.crashing import assert_serves, leftovers, run_and_kill
 from tests.worlds.mirror import DECLARATION, PROPOSAL, TREATY, TREATY_PASSAGES, World
 from tests.worlds.published import HARBOUR, LANTERN, TRANSCRIPT, make_documents
@@ -68,6 +71,14 @@ def answers(root: Path) -> list[tuple[object, ...]]:
     return found
 
 
+def opened_from_sidecars(generation: Generation) -> bool:
+    """Whether a worker reads the columns of ``generation`` from its sidecars, one a segment."""
+    ix = whoosh_index.open_dir(str(generation.whoosh_dir))
+    with ix.searcher() as searcher:
+        found = read_sidecars(ix, searcher.reader())
+    return found is not None and len(found) == len(set(segments(generation).values()))
+
+
 def build(root: Path, documents: list[Document], previous: Generation | None = None) -> Generation:
     generation = build_generation(root, documents, {"n": len(list(root.glob("g-*")))}, previous)
     publish(root, generation)
@@ -84,9 +95,11 @@ def test_one_changed_document_rewrites_its_segment_alone(tmp_path: Path) -> None
     assert after[HARBOUR] != before[HARBOUR]
     kept = {s: after[s] for s in after if s != HARBOUR}
     assert kept == {s: before[s] for s in before if s != HARBOUR}
-    for segment in kept.values():  # the same files, linked
-        old, new = (g.whoosh_dir / f"{segment}.seg" for g in (first, second))
-        assert os.stat(old).st_ino == os.stat(new).st_ino
+    for segment in kept.values():  # the same files, linked: the columns sidecar too
+        for suffix in (".seg", SUFFIX):
+            old, new = (g.whoosh_dir / f"{segment}{suffix}" for g in (first, second))
+            assert os.stat(old).st_ino == os.stat(new).st_ino
+    assert opened_from_sidecars(second)
     assert second.build["records"] == first.build["records"]
     # searched as a generation built from scratch is, and on its own once the first is gone
     scratch = build(tmp_path / "scratch", changed)
@@ -132,6 +145,19 @@ def test_nothing_is_taken_from_a_generation_of_another_schema(
     monkeypatch.setattr(index, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
     second = build(tmp_path / "index", documents, first)
     assert not set(segments(second).values()) & set(segments(first).values())
+
+
+def test_a_segment_without_its_sidecar_is_written_anew(tmp_path: Path) -> None:
+    """A segment of a generation written before the sidecars (or whose sidecar is gone) is
+    not taken: the new generation's segments all have theirs."""
+    documents = make_documents()
+    first = build(tmp_path / "index", documents)
+    lantern = segments(first)[LANTERN]
+    (first.whoosh_dir / f"{lantern}{SUFFIX}").unlink()
+    second = build(tmp_path / "index", documents, first)
+    assert segments(second)[LANTERN] != lantern
+    assert segments(second)[HARBOUR] == segments(first)[HARBOUR]
+    assert opened_from_sidecars(second)
 
 
 def test_a_kill_while_reusing_segments_leaves_the_published_generation_serving(

@@ -9,6 +9,7 @@ tests/web/test_reingest_under_load.py.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -105,6 +106,30 @@ def test_new_generation_is_picked_up_while_the_old_snapshot_still_answers(
     with pytest.raises(InvalidRequest):
         run(old, sources=(HARBOUR,))
     assert library.snapshot() is new
+
+
+def test_a_new_generation_keeps_the_documents_that_did_not_change(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    """Its unchanged documents are the open generation's objects, not read again; the
+    changed one is read anew; and it answers as a Library opening it first does."""
+    write_generation(tmp_path, make_documents(), key=1)
+    library = Library(tmp_path, vocabulary)
+    old = library.snapshot()
+    changed = [
+        dataclasses.replace(d, retrieved_at="later") if d.id == HARBOUR else d
+        for d in make_documents()
+    ]
+    write_generation(tmp_path, changed, key=2)
+    new = library.snapshot()
+    assert new is not old
+    for source, document in new.documents.items():
+        assert (document is old.documents[source]) == (source != HARBOUR)
+    assert new.documents[HARBOUR].retrieved_at == "later"
+    fresh = Library(tmp_path, vocabulary).snapshot()
+    assert new.documents == fresh.documents
+    for q in ("", "lantern", "pennants", "keeper light"):
+        assert ids(run(new, q)) == ids(run(fresh, q))
 
 
 def test_a_watching_library_opens_a_new_generation_without_being_asked(

@@ -171,13 +171,13 @@ class Document:
 
     def citation(self, passage: Passage | None = None) -> str:
         """Ready to paste: "Convention on Cybercrime (ETS No. 185), Article 15 – ..."."""
-        if passage is None or passage == self.about:
+        if passage is None or not self.passages:  # none, or what stands for none (``about``)
             return self.source.citation
         return f"{passage.instrument or self.source.citation}, {passage.label}"
 
     def url(self, passage: Passage | None = None) -> str:
         """The canonical page, at the passage's anchor when there is one."""
-        if passage is None or passage == self.about:
+        if passage is None or not self.passages:  # none, or what stands for none (``about``)
             return self.source.url
         return anchored_url(self.source.url, passage.anchor)
 

@@ -93,22 +93,26 @@ class HitBuilder:
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(
             limits.snippets_bytes, _marked_bytes
         )
+        self._weak = weakref.ref(self)  # what a hit's explainer holds (see ``_explainer``)
 
     def hit(self, docnum: int, score: float, reading: Reading, request: SearchRequest) -> Hit:
         document, passage = self.records[docnum]
+        hit_id = self.columns.ids[docnum]
         why = self._explainer(docnum, reading, request)
         if passage is None:
-            return Hit(self.columns.ids[docnum], document, None, round(score, 4), "", (), why)
-        fields = self.fields(docnum)
+            return Hit(hit_id, document, None, round(score, 4), "", (), why)
+        fields = self._analysed.get(docnum) or self.fields(docnum)
         label, text = fields["heading"], fields["text"]
         # Only the query terms a passage holds shape its snippet: queries that share
         # them ("data", "data access", "data retention") share the work.
-        present = frozenset(m for m in reading.marked if m[0] in text.where or m[0] in label.where)
-        shown, matched = self._marked.get_or_make(
-            (docnum, present, request.snippets),
-            lambda: _mark(label, text, set(present), request.snippets),
-        )
-        hit_id = self.columns.ids[docnum]
+        in_text, in_label = text.where, label.where
+        present = frozenset([m for m in reading.marked if m[0] in in_text or m[0] in in_label])
+        key = (docnum, present, request.snippets)
+        marked = self._marked.get(key)
+        if marked is None:
+            marked = _mark(label, text, set(present), request.snippets)
+            self._marked.put(key, marked)
+        shown, matched = marked
         if request.snippets and _at(reading.defined, docnum):
             shown = self._definition_snippet(hit_id, reading)
         elif request.snippets and not passage.text_available and passage.note:
@@ -153,7 +157,7 @@ class HitBuilder:
         (searcher, cached result, hit, builder, searcher's generation) that keeps a
         replaced generation's files open until the garbage collector happens to run.
         """
-        builder = weakref.ref(self)
+        builder = self._weak
         concepts, theme_id = reading.concepts, request.theme
         defines = reading.defined_term if _at(reading.defined, docnum) else None
         articles = reading.articles if _at(reading.pinned, docnum) else ()

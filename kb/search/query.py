@@ -132,6 +132,10 @@ def parse(text: str) -> ParsedQuery:
     if len(cleaned) > MAX_QUERY_CHARS:
         cleaned = cleaned[:MAX_QUERY_CHARS]
         notes.append(f"only the first {MAX_QUERY_CHARS} characters of the query were read")
+    words = cleaned.split(" ")
+    if _LETTERS.fullmatch(cleaned) and len(words) <= MAX_TERMS and OPERATORS.isdisjoint(words):
+        # words alone, as most queries are: what the parser would make of them, at once
+        return ParsedQuery(text, _join([Word(w) for w in words]), True, tuple(notes))
     try:
         parser = _Parser(_tokens(cleaned))
         node = parser.parse()
@@ -139,6 +143,9 @@ def parse(text: str) -> ParsedQuery:
         notes.append(f"{error}; the query was read as plain words")
         return _plain_words(text, cleaned, notes)
     return ParsedQuery(text, node, _is_plain(node), (*notes, *parser.notes))
+
+
+_LETTERS = re.compile(r"[^\W_]+(?: [^\W_]+)*")  # words of letters and digits, nothing else
 
 
 def clean(text: str) -> str:

@@ -208,7 +208,11 @@ class Searcher:
             )
         start = (request.page - 1) * request.per_page
         page = ranked[start : start + request.per_page]
-        hits = tuple(self.hits.hit(int(d), float(score[d]), reading, request) for d in page)
+        hit = self.hits.hit
+        scores = score[page].tolist()
+        hits = tuple(
+            hit(d, s, reading, request) for d, s in zip(page.tolist(), scores, strict=True)
+        )
         return SearchResult(
             request=request,
             read_as=reading.read_as,

@@ -129,6 +129,8 @@ def etag_for(snap: Snapshot) -> str:
 def not_modified(etag: str) -> bool:
     """``If-None-Match`` names ``etag``, or is ``*``: a list of entity tags compared weakly
     (RFC 9110, 13.1.2), as ``make_conditional`` does for :func:`conditional`."""
+    if "HTTP_IF_NONE_MATCH" not in request.environ:  # most requests: nothing to parse
+        return False
     return request.if_none_match.contains_weak(unquote_etag(etag)[0])
 
 

@@ -144,7 +144,7 @@ def query_with(args: MultiDict[str, str], **changes: Change) -> str:
     """``args`` as a query string with ``changes`` made: a value or values replace a
     parameter's, None removes it. ``page`` goes unless it is changed: a search
     changed starts again at its first page."""
-    pairs = list(without(args, "page", *changes).items(multi=True))
+    pairs = [(k, v) for k, v in args.items(multi=True) if k != "page" and k not in changes]
     for name, value in changes.items():
         if value is None:
             continue

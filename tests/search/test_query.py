@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kb.search import query
 from kb.search.query import (
     MAX_NESTING,
     MAX_QUERY_CHARS,
@@ -14,6 +15,7 @@ from kb.search.query import (
     Any,
     Filter,
     Not,
+    ParsedQuery,
     Phrase,
     Prefix,
     Word,
@@ -523,3 +525,32 @@ def test_rendering_a_valid_query_reads_back_the_same(query: tuple[str, int, int]
     again = parse(render(parsed.node))
     assert again.notes == ()
     assert again.node == parsed.node
+
+
+WORDS_ALONE = st.lists(
+    st.one_of(
+        st.sampled_from(["data", "AND", "OR", "NOT", "2016", "accès", "Überwachung", "e1"]),
+        st.text(st.characters(categories=("L", "Nd")), min_size=1, max_size=8),
+    ),
+    min_size=1,
+    max_size=MAX_TERMS + 3,
+)
+
+
+@given(WORDS_ALONE)
+def test_words_alone_are_read_as_the_parser_reads_them(words: list[str]) -> None:
+    """Queries of letters and digits skip the parser: the reading must be the parser's
+    (operators and too many words included), or its fallback's."""
+    text = " ".join(words)
+    assert parse(text) == _through_parser(text)
+
+
+def _through_parser(text: str) -> ParsedQuery:
+    """What ``parse`` makes of ``text`` by way of the tokens and the parser."""
+    cleaned = clean(text)
+    try:
+        parser = query._Parser(query._tokens(cleaned))
+        node = parser.parse()
+    except query.QuerySyntaxError as error:
+        return query._plain_words(text, cleaned, [f"{error}; {FALLBACK}"])
+    return ParsedQuery(text, node, query._is_plain(node), tuple(parser.notes))

@@ -420,7 +420,10 @@ def measure_http(data_dir: Path, documents: list[Document], duration: float) -> 
         "duration_s": duration,
         "rounds": ROUNDS,
         "wrk": f"-t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{duration:g}s --latency",
-        "gunicorn": GUNICORN_OPTIONS,
+        "gunicorn": {  # a hook by its name
+            key: f"{value.__module__}.{value.__name__}" if callable(value) else value
+            for key, value in GUNICORN_OPTIONS.items()
+        },
         "popular_queries": popular_list,
         **best,
         "all_rounds_requests_per_s": {

@@ -1,4 +1,4 @@
-"""The caches of a worker: least recently used first out, bounded by bytes, thread-safe.
+"""The caches of a worker: what was used least lately first out, bounded by bytes, thread-safe.
 
 A cache bounded by its number of entries is bounded by nothing: one entry of a
 search answer may hold 10 KB or, for a long query, 130 KB. So each cache is given a
@@ -13,7 +13,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -22,14 +22,22 @@ V = TypeVar("V")
 
 ENTRY_OVERHEAD = 200  # bytes of an entry's key object, node and dictionary slot
 SEEN_KEYS = 8_192  # keys seen once that a cache keeping only what comes again remembers
+VALUE, SIZE, USED = range(3)  # the places of an entry's parts
 
 
 class LRU(Generic[K, V]):
-    """A least-recently-used cache holding at most ``max_bytes`` as ``size_of`` counts them.
+    """A cache of what was used lately, holding at most ``max_bytes`` as ``size_of`` counts them.
 
-    Every method takes the cache's lock, and nothing else runs under it: building a
-    missing value (:meth:`get_or_make`) happens outside, so two threads may build the
-    same value once each, and neither waits for the other.
+    Least recently used first out, approximately: the CLOCK (second chance) way. A read
+    takes no lock and moves nothing: it marks its entry used. When the budget is
+    exceeded, the oldest entry goes unless it was used since it came or last had its
+    second chance; then it goes to the back, unmarked. Reads, many times more frequent
+    than writes on every cache of a worker, then cost a dictionary lookup, and threads
+    never wait for each other to read.
+
+    Writes take the cache's lock, and nothing else runs under it: building a missing
+    value (:meth:`get_or_make`) happens outside, so two threads may build the same
+    value once each, and neither waits for the other.
 
     With ``second_sight``, a value is kept only when its key comes a second time
     (:meth:`admit`; the doorkeeper of TinyLFU): most distinct queries are asked once,
@@ -43,21 +51,25 @@ class LRU(Generic[K, V]):
         self.max_bytes = max_bytes
         self.size_of = size_of
         self.bytes = 0
-        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        # each entry: [value, size, used since it came or had its second chance]
+        self._items: OrderedDict[K, list[Any]] = OrderedDict()
         self._lock = threading.Lock()
-        # the hashes of keys seen once, oldest first (a dict keeps insertion order)
-        self._seen: dict[int, None] | None = {} if second_sight else None
+        # the hashes of keys seen once, oldest first
+        self._seen: OrderedDict[int, None] | None = OrderedDict() if second_sight else None
 
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, key: object) -> bool:
+        """Whether a value is kept for ``key``; unlike :meth:`get`, not a use of it."""
+        return key in self._items
+
     def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                return None
-            self._items.move_to_end(key)
-            return found[0]
+        found = self._items.get(key)  # one lookup: atomic under the GIL, as the marking is
+        if found is None:
+            return None
+        found[USED] = True
+        return found[VALUE]
 
     def put(self, key: K, value: V) -> V:
         """Keep ``value`` (unless it alone is over the budget); returns it."""
@@ -65,14 +77,21 @@ class LRU(Generic[K, V]):
         if size > self.max_bytes:
             return value
         with self._lock:
-            previous = self._items.pop(key, None)
+            items = self._items
+            previous = items.pop(key, None)
             if previous is not None:
-                self.bytes -= previous[1]
-            self._items[key] = (value, size)
+                self.bytes -= previous[SIZE]
+            items[key] = [value, size, False]
             self.bytes += size
             while self.bytes > self.max_bytes:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
+                oldest, entry = items.popitem(last=False)
+                if oldest == key:  # the value just kept stays, behind the ones it meets
+                    items[oldest] = entry
+                elif entry[USED]:  # a second chance, at the back
+                    entry[USED] = False
+                    items[oldest] = entry
+                else:
+                    self.bytes -= entry[SIZE]
         return value
 
     def admit(self, key: K) -> bool:
@@ -88,7 +107,7 @@ class LRU(Generic[K, V]):
                 return True
             seen[marker] = None
             if len(seen) > SEEN_KEYS:
-                del seen[next(iter(seen))]
+                seen.popitem(last=False)
         return False
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:

@@ -237,5 +237,7 @@ def _mark(
         shown, positions = snippet_and_positions(text, marks)
     else:
         shown, positions = "", text.positions(marks)
-    matched = label.matched_words(marks) + text.words_at(positions)
+    in_label = label.where
+    named = label.matched_words(marks) if any(m[0] in in_label for m in marks) else []
+    matched = named + text.words_at(positions)
     return shown, tuple(dict.fromkeys(matched))

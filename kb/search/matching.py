@@ -503,12 +503,11 @@ def _holds(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return codes[at] == wanted
 
 
-def all_of(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
-    """The passages in every mask (all of ``n`` when there is none)."""
-    result = np.ones(n, dtype=bool)
+def within(selected: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:
+    """The passages of ``selected`` in every mask (``selected`` itself when there is none)."""
     for mask in masks:
-        result &= mask
-    return result
+        selected = selected & mask
+    return selected
 
 
 def any_of(masks: Iterable[np.ndarray], n: int) -> np.ndarray:

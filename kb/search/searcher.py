@@ -26,7 +26,7 @@ from kb.search.caching import LRU, text_bytes
 from kb.search.columns import read_columns, read_sidecars
 from kb.search.corpus import Corpus
 from kb.search.hits import Hit, HitBuilder, Marker
-from kb.search.matching import Matcher, QueryTimeout, Synonyms, all_of
+from kb.search.matching import Matcher, QueryTimeout, Synonyms, within
 from kb.search.query import ParsedQuery, parse
 from kb.search.reading import Reader, Reading
 from kb.search.request import InvalidRequest, SearchRequest
@@ -197,7 +197,7 @@ class Searcher:
         selector = self.selector
         base, score = selector.base(reading, theme)
         filters = selector.filters(request)
-        selected = base & all_of(filters.values(), self.columns.n)
+        selected = within(base, filters.values())
         facets = selector.facets(base, filters)
         ranked = selector.rank(selected, score, reading, request.sort)
         collapsed: dict[str, int] = {}

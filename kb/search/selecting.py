@@ -22,8 +22,8 @@ from kb.search.matching import (
     Concept,
     Match,
     Matcher,
-    all_of,
     any_of,
+    within,
 )
 from kb.search.reading import Reading
 from kb.search.request import FACETS, SearchRequest
@@ -117,7 +117,7 @@ class Selector:
             others = tuple(name for name in filters if name != facet)
             mask = masks.get(others)
             if mask is None:
-                mask = masks[others] = base & all_of((filters[o] for o in others), columns.n)
+                mask = masks[others] = within(base, (filters[o] for o in others))
             if facet == "kind":
                 counts = np.bincount(columns.kind_codes[mask], minlength=len(columns.kind_names))
                 facets["kind"] = _named_counts(counts, columns.kind_names)
@@ -146,7 +146,7 @@ class Selector:
     ) -> np.ndarray:
         """The selected docnums in the requested order."""
         columns = self.columns
-        chosen = np.flatnonzero(selected)
+        chosen = selected.nonzero()[0]
         keys = [columns.order[chosen]]  # np.lexsort: the last key sorts first
         if reading.match is not None or np.any(score[chosen]):
             keys.append(-score[chosen])
@@ -179,7 +179,7 @@ class Selector:
 def _named_counts(counts: np.ndarray, names: list[str], limit: int | None = None) -> dict[str, int]:
     """The values counted (at most ``limit``), most frequent first, then by name."""
     found = counts.tolist()
-    held = np.flatnonzero(counts).tolist()
+    held = counts.nonzero()[0].tolist()
     held.sort(key=lambda i: (-found[i], names[i]))
     return {names[i]: found[i] for i in held[:limit]}
 
@@ -199,7 +199,7 @@ def collapse(
     shown = _first_page(codes, per_page)
     rest = np.ones(len(ranked), dtype=bool)
     rest[shown] = False
-    positions = np.concatenate([shown, np.flatnonzero(rest)])
+    positions = np.concatenate([shown, rest.nonzero()[0]])
     order = ranked[positions]
     on_page = Counter(codes[shown].tolist())
     capped = [code for code, count in on_page.items() if count == MAX_PER_DOCUMENT]

@@ -267,6 +267,8 @@ def _best_paragraph(firsts: list[int], places: list[Place]) -> int:
     for numbers in held.values():
         for number in numbers:
             spread[number] = spread.get(number, 0) + 1
+    if len(spread) == 1:  # one mark, as most often: where it occurs most, then the first
+        return max(held, key=lambda index: (sum(held[index].values()), -index))
 
     def score(index: int) -> tuple[int, float, int, int]:
         numbers = held[index]

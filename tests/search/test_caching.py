@@ -37,6 +37,25 @@ def test_the_least_recently_used_goes_first() -> None:
     assert [cache.get(k) is not None for k in "acd"] == [True, True, True]
 
 
+def test_a_value_read_gets_one_second_chance() -> None:
+    """CLOCK, not a strict order: a read only marks its entry, which the next eviction
+    that meets it spares once, sending it to the back unmarked; the value just kept is
+    never the one to go."""
+    cache = sized(2 * (ENTRY_OVERHEAD + 100))
+    for key in "ab":
+        cache.put(key, "x" * 100)
+    assert cache.get("a") is not None
+    cache.put("c", "x" * 100)  # "a" is spared, "b" goes
+    assert ["a" in cache, "b" in cache, "c" in cache] == [True, False, True]
+    cache.put("d", "x" * 100)  # "c" was never read: it goes, and "a" had its chance
+    assert ["a" in cache, "c" in cache, "d" in cache] == [True, False, True]
+    cache.put("e", "x" * 100)
+    assert ["a" in cache, "d" in cache, "e" in cache] == [False, True, True]
+    assert cache.get("d") is not None and cache.get("e") is not None
+    cache.put("f", "x" * 100)  # both read: each spared once, then the older goes
+    assert ["d" in cache, "e" in cache, "f" in cache] == [False, True, True]
+
+
 def test_a_value_over_the_whole_budget_is_returned_but_not_kept() -> None:
     cache = sized(10_000)
     cache.put("kept", "x" * 100)

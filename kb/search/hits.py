@@ -37,6 +37,7 @@ from kb.search.terms import stems
 from kb.search.themes import Theme, Vocabulary
 
 HIT_BYTES = 400  # a hit's object, its id and score, and its explainer (its snippet apart)
+WORD_BYTES = 60  # a short word held in a tuple: its string and its slot
 
 ThemePhrases = Callable[[Theme], tuple[tuple[str, ...], ...]]
 Marker = Callable[..., str]  # text (and links) -> HTML with the marks
@@ -63,7 +64,7 @@ class Hit:
     @property
     def bytes(self) -> int:
         """What a cached hit holds of its own (its document and passage are the corpus's)."""
-        return HIT_BYTES + text_bytes(self.snippet) + len(self.matched_terms) * 60
+        return HIT_BYTES + text_bytes(self.snippet) + len(self.matched_terms) * WORD_BYTES
 
 
 class HitBuilder:
@@ -201,8 +202,8 @@ def _fields_bytes(fields: dict[str, AnalysedText]) -> int:
 
 
 def _marked_bytes(key: _MarkKey, marked: tuple[str, tuple[str, ...]]) -> int:
-    marks = (term for mark in key[1] for term in mark)
-    return text_bytes(*marks, marked[0], *marked[1])
+    """The snippet as it is held, and about a short word's for each mark and word matched."""
+    return text_bytes(marked[0]) + WORD_BYTES * (len(key[1]) + len(marked[1]))
 
 
 def _document_fields(document: Document) -> dict[str, AnalysedText]:

@@ -51,6 +51,9 @@ from kb.search.library import Library
 # Set on the WSGI environ by a route whose answer may be kept: the index version it was
 # made from, and where in its body the value of ``took_ms`` stands (start, end), if anywhere.
 REUSABLE = "kb.reusable"
+# Set on the WSGI environ here: the snapshot whose version keyed the lookup, which the
+# route then reads (``views.current_snapshot``): one request, one generation, one stat.
+SNAPSHOT = "kb.snapshot"
 KEPT_UNDER = "/api/"  # the routes that declare answers reusable; nothing else is looked up
 # Headers that make an answer depend on more than the key: such requests go to the app.
 BYPASS = (
@@ -153,9 +156,11 @@ class AnswerCache:
         ):
             return self.app(environ, start_response)
         try:
-            version = self.library.snapshot().version
+            snapshot = self.library.snapshot()
         except Exception:  # nothing published, say: the app answers that
             return self.app(environ, start_response)
+        environ[SNAPSHOT] = snapshot
+        version = snapshot.version
         cache = self.cache_for(version)
         key = (version, path, query, 200)
         kept = cache.get(key)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from kb.config import SearchLimits, Settings
 from kb.derive.references import Reference
@@ -30,6 +30,7 @@ from kb.search.compare import PER_COLUMN, Comparison, compare
 from kb.search.definitions import Definition
 from kb.search.request import MAX_DEPTH
 from kb.search.themes import Theme, Vocabulary
+from kb.web.answers import SNAPSHOT
 from kb.web.params import MAX_BRIEF
 
 
@@ -47,8 +48,10 @@ def current_library() -> Library:
 
 
 def current_snapshot() -> Snapshot:
-    """The generation this request reads; NoIndex before the first publish."""
-    return current_library().snapshot()
+    """The generation this request reads: the one the answers cache looked its answer up
+    in, if it did; NoIndex before the first publish."""
+    held: Snapshot | None = request.environ.get(SNAPSHOT)
+    return held if held is not None else current_library().snapshot()
 
 
 # What the corpus says of a passage --------------------------------------------------

@@ -233,3 +233,25 @@ def test_threads_share_the_answers_safely(world: Settings) -> None:
         thread.join()
     assert failures == []
     assert app.extensions["kb.answers"].held_bytes <= 30_000
+
+
+def test_a_request_reads_the_generation_its_answer_was_looked_up_in(world: Settings) -> None:
+    """The cache's lookup takes the snapshot the route then reads: a publish between
+    the two cannot give an answer of one generation under the other's version."""
+    app = app_for(world)
+    library = app.extensions["kb.library"]
+    taken, looking = [], library.snapshot
+
+    def snapshot() -> Any:
+        found = looking()
+        if threading.get_ident() == here:  # not the Library's own watcher
+            taken.append(found)
+        return found
+
+    here = threading.get_ident()
+    library.snapshot = snapshot
+    client = app.test_client()
+    for url in ("/api/search?q=calm+night", f"/api/documents/{TREATY}"):
+        taken.clear()
+        assert client.get(url).status_code == 200
+        assert len(taken) == 1, url

@@ -180,7 +180,8 @@ def _named_counts(counts: np.ndarray, names: list[str], limit: int | None = None
     """The values counted (at most ``limit``), most frequent first, then by name."""
     found = counts.tolist()
     held = counts.nonzero()[0].tolist()
-    held.sort(key=lambda i: (-found[i], names[i]))
+    held.sort(key=names.__getitem__)
+    held.sort(key=found.__getitem__, reverse=True)  # stable: ties stay in name order
     return {names[i]: found[i] for i in held[:limit]}
 
 
@@ -196,25 +197,29 @@ def collapse(
     ("3 more from this document").
     """
     codes = codes[ranked]
-    shown = _first_page(codes, per_page)
-    rest = np.ones(len(ranked), dtype=bool)
-    rest[shown] = False
-    positions = np.concatenate([shown, rest.nonzero()[0]])
-    order = ranked[positions]
-    on_page = Counter(codes[shown].tolist())
+    shown, on_page = _first_page(codes, per_page)
+    if not len(shown) or shown[-1] == len(shown) - 1:  # the ranking's head as it was
+        order, positions = ranked, None
+    else:
+        rest = np.ones(len(ranked), dtype=bool)
+        rest[shown] = False
+        positions = np.concatenate([shown, rest.nonzero()[0]])
+        order = ranked[positions]
     capped = [code for code, count in on_page.items() if count == MAX_PER_DOCUMENT]
     if not capped:
         return order, {}
-    first = Counter(codes[positions[:per_page]].tolist())  # may hold more than those shown
+    head = codes[:per_page] if positions is None else codes[positions[:per_page]]
+    first = Counter(head.tolist())  # may hold more than those shown
     totals = np.bincount(codes).tolist()
     beyond = {names[code]: totals[code] - first[code] for code in capped}
     return order, {name: count for name, count in beyond.items() if count}
 
 
-def _first_page(codes: np.ndarray, per_page: int) -> np.ndarray:
+def _first_page(codes: np.ndarray, per_page: int) -> tuple[np.ndarray, Counter[int]]:
     """Where the first page's passages stand among ``codes`` (the ranked passages'
-    documents): in rank order, each document's first MAX_PER_DOCUMENT, until the page is
-    full. Read a window at a time: only the head of a long ranking is ever looked at."""
+    documents), in rank order: each document's first MAX_PER_DOCUMENT, until the page is
+    full; and how many of each document it holds. Read a window at a time: only the head
+    of a long ranking is ever looked at."""
     counts: Counter[int] = Counter()
     shown: list[int] = []
     start, window = 0, 4 * per_page
@@ -226,4 +231,4 @@ def _first_page(codes: np.ndarray, per_page: int) -> np.ndarray:
                 if len(shown) == per_page:
                     break
         start, window = start + window, 2 * window
-    return np.array(shown, dtype=np.int64)
+    return np.array(shown, dtype=np.int64), counts

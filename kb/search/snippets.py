@@ -270,12 +270,15 @@ def _best_paragraph(firsts: list[int], places: list[Place]) -> int:
     if len(spread) == 1:  # one mark, as most often: where it occurs most, then the first
         return max(held, key=lambda index: (sum(held[index].values()), -index))
 
-    def score(index: int) -> tuple[int, float, int, int]:
+    most = max(map(len, held.values()))
+    candidates = [index for index, numbers in held.items() if len(numbers) == most]
+
+    def score(index: int) -> tuple[float, int, int]:
         numbers = held[index]
         rarity = sum(sorted(1 / spread[number] for number in numbers))  # sorted: equal sets tie
-        return len(numbers), rarity, sum(numbers.values()), -index
+        return rarity, sum(numbers.values()), -index
 
-    return max(held, key=score)
+    return candidates[0] if len(candidates) == 1 else max(candidates, key=score)
 
 
 def _words(firsts: list[int], index: int, total: int) -> Words:

@@ -45,7 +45,6 @@ EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (
 RELATED_WEIGHT = 0.4  # the instruments' terms for related concepts, where they have none
 PREFIX_CANDIDATES = 500
 POSITION_BITS = 32  # a position code: docnum << POSITION_BITS | position
-_NOWHERE = np.zeros(0, dtype=np.int64)  # the positions of a term in a field lacking it
 
 
 class QueryTimeout(RuntimeError):
@@ -344,12 +343,13 @@ class Matcher:
             mask = np.zeros(self.n, dtype=bool)
             first, *others = [self.positions(term) for term in terms]
             for field in fields:
-                at = first.get(field, _NOWHERE)
+                at = first.get(field)  # the fields holding the first term, the others too
+                if at is None or any(field not in held for held in others):
+                    continue
                 for offset, held in enumerate(others, 1):
+                    at = at[_holds(held[field], at + offset)]
                     if not len(at):
                         break
-                    codes = held.get(field, _NOWHERE)
-                    at = at[_holds(codes, at + offset)]
                 mask[at >> POSITION_BITS] = True
             return mask
 

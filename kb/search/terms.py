@@ -9,8 +9,8 @@ Every request thread of a worker calls these functions at once. The analysers ar
 therefore built without Whoosh's stem cache (not thread-safe: once full, it fails
 with ``KeyError`` and "dictionary changed size during iteration"), and the caches
 here are ``functools.lru_cache``, which is. They are bounded in entries and keep
-only words of up to CACHED_LENGTH characters, so that a flood of long unseen words
-cannot grow them past a few megabytes.
+only words of up to CACHED_LENGTH characters (phrases of CACHED_PHRASE_LENGTH), so
+that a flood of long unseen words cannot grow them past a few megabytes.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ WORD = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 CACHED_LENGTH = 32  # characters: longer words are analysed again each time
 CACHED_STEMS = 32_768  # about the vocabulary of a large corpus
 CACHED_FOLDS = 16_384
+CACHED_PHRASE_LENGTH = 64  # characters: a word, a phrase or a short query
+CACHED_PHRASES = 16_384
 
 _stemming = stemming_analyzer(whoosh_cache=False)
 _folding = folding_analyzer()
@@ -61,7 +63,15 @@ def words(text: str) -> list[str]:
 
 def stems(text: str) -> tuple[str, ...]:
     """The index terms of ``text`` in order, stop words left out."""
+    return _cached_stems(text) if len(text) <= CACHED_PHRASE_LENGTH else _stems(text)
+
+
+def _stems(text: str) -> tuple[str, ...]:
     return tuple(s for s in (stem(w) for w in words(text)) if s)
+
+
+# a query reads each word's stems, then the whole query's (is it a defined term?)
+_cached_stems = lru_cache(maxsize=CACHED_PHRASES)(_stems)
 
 
 def spans(text: str) -> list[tuple[int, int, str | None]]:

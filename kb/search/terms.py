@@ -26,7 +26,7 @@ CACHED_LENGTH = 32  # characters: longer words are analysed again each time
 CACHED_STEMS = 32_768  # about the vocabulary of a large corpus
 CACHED_FOLDS = 16_384
 CACHED_PHRASE_LENGTH = 64  # characters: a word, a phrase or a short query
-CACHED_PHRASES = 16_384
+CACHED_PHRASES = 4_096
 
 _stemming = stemming_analyzer(whoosh_cache=False)
 _folding = folding_analyzer()

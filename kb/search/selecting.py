@@ -48,6 +48,7 @@ class Selector:
         columns = matcher.columns
         self.has_text = (columns.lengths["text"] > 0) | columns.metadata_only
         self._text_first = -self.has_text.astype(np.int8)  # the ranking's key for it
+        self._weights = np.where(columns.metadata_only, METADATA_ONLY_WEIGHT, 1.0)
         self._themes: LRU[str, Match] = LRU(themes_bytes, lambda _, match: match.bytes)
         self._theme_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
 
@@ -68,7 +69,7 @@ class Selector:
             mask = mask & by_theme.mask
             weight = 1.0 if reading.match is None else THEME_BOOST
             score = score + weight * by_theme.score
-        return mask, score * np.where(columns.metadata_only, METADATA_ONLY_WEIGHT, 1.0)
+        return mask, score * self._weights
 
     def theme_match(self, theme: Theme) -> Match:
         def make() -> Match:
@@ -148,8 +149,10 @@ class Selector:
         columns = self.columns
         chosen = selected.nonzero()[0]
         keys = [columns.order[chosen]]  # np.lexsort: the last key sorts first
-        if reading.match is not None or np.any(score[chosen]):
-            keys.append(-score[chosen])
+        scores = score[chosen]
+        scored = bool(scores.any())
+        if reading.match is not None or scored:
+            keys.append(-scores)
             if reading.phrased is not None:
                 keys.append(-reading.phrased[chosen].astype(np.int8))
             if reading.named is not None:
@@ -158,7 +161,7 @@ class Selector:
                 keys.append(-reading.coordination[chosen])
             if reading.preferred is not None:  # kind words: "session", "treaty"
                 keys.append(-reading.preferred[chosen].astype(np.int8))
-            if np.any(score[chosen]):  # ranked by what matched, not browsed in order:
+            if scored:  # ranked by what matched, not browsed in order:
                 # a heading whose text the source does not give never ranks above a text
                 keys.append(self._text_first[chosen])
             if reading.defined is not None:

@@ -16,25 +16,11 @@ from kb.ingest import index
 from kb.ingest.publish import CURRENT, SEGMENTS_FILE, Generation, build_generation, publish
 from kb.ingest.sidecar import SUFFIX
 from kb.models import Document
-from kb.search import Library, SearchRequest, search
+from kb.search import Library
 from kb.search.columns import read_sidecars
 from tests.ingest.crashing import assert_serves, leftovers, run_and_kill
 from tests.worlds.mirror import DECLARATION, PROPOSAL, TREATY, TREATY_PASSAGES, World
-from tests.worlds.published import HARBOUR, LANTERN, TRANSCRIPT, make_documents
-
-QUERIES = [
-    SearchRequest(q=""),
-    SearchRequest(q="lantern"),
-    SearchRequest(q="keeper light"),
-    SearchRequest(q="driftwood"),
-    SearchRequest(q="harbour OR tide"),
-    SearchRequest(q='"mutual assistance"'),
-    SearchRequest(q="article 3"),
-    SearchRequest(q="lantrn"),  # corrected by spelling
-    SearchRequest(q="convention", kinds=("treaty",)),
-    SearchRequest(q="light", per_page=50),
-    SearchRequest(q="light", sources=(LANTERN,), years=(1990, 2020)),
-]
+from tests.worlds.published import HARBOUR, LANTERN, TRANSCRIPT, answers, make_documents
 
 
 @pytest.fixture(autouse=True)
@@ -58,17 +44,6 @@ def segments(generation: Generation) -> dict[str, str]:
     """Source id -> the id of the segment holding it."""
     recorded = json.loads((generation.path / SEGMENTS_FILE).read_text(encoding="utf-8"))
     return {s: entry["id"] for entry in recorded["segments"] for s in entry["sources"]}
-
-
-def answers(root: Path) -> list[tuple[object, ...]]:
-    """What each query answers: total, hits (ids and scores) in order, facets, spelling."""
-    snapshot = Library(root).snapshot()
-    found = []
-    for request in QUERIES:
-        result = search(snapshot, request)
-        hits = [(hit.id, round(hit.score, 9), hit.snippet) for hit in result.hits]
-        found.append((result.total, hits, result.facets, result.suggestion, result.collapsed))
-    return found
 
 
 def opened_from_sidecars(generation: Generation) -> bool:

@@ -17,7 +17,7 @@ from kb.ingest import index
 from kb.ingest.publish import Generation
 from kb.ingest.sidecar import SUFFIX, Sidecar
 from kb.models import Document
-from kb.search import Library, SearchRequest, search
+from kb.search import Library
 from kb.search.columns import Columns, read_columns, read_sidecars
 from kb.search.spelling import corpus_frequencies
 from tests.worlds.published import (
@@ -26,6 +26,7 @@ from tests.worlds.published import (
     LANTERN,
     PROPOSAL,
     TRANSCRIPT,
+    answers,
     make_documents,
     reef_protocol,
     tide_charter,
@@ -136,31 +137,6 @@ def test_spelling_frequencies_from_sidecars_are_whooshs(opened: tuple[Index, obj
     assert from_sidecars == from_whoosh
     assert list(from_sidecars) == list(from_whoosh)  # in the same order
     assert from_whoosh["lantern"] > 1 and len(from_whoosh) > 100
-
-
-QUERIES = [
-    SearchRequest(q=""),
-    SearchRequest(q="lantern"),
-    SearchRequest(q="keeper light"),
-    SearchRequest(q="driftwood"),
-    SearchRequest(q="lantrn"),  # corrected by spelling
-    SearchRequest(q="convention", kinds=("treaty",)),
-    SearchRequest(q="light", per_page=50),
-    SearchRequest(q="", speakers=("ada",)),
-    SearchRequest(q="light", sort="year_asc"),
-    SearchRequest(q="light", sources=(LANTERN,), years=(1990, 2020)),
-    SearchRequest(q="zzyzx"),  # a word no passage uses
-]
-
-
-def answers(root: Path) -> list[tuple[object, ...]]:
-    snapshot = Library(root).snapshot()
-    found = []
-    for request in QUERIES:
-        result = search(snapshot, request)
-        hits = [(hit.id, round(hit.score, 9), hit.snippet) for hit in result.hits]
-        found.append((result.total, hits, result.facets, result.suggestion, result.notes))
-    return found
 
 
 def test_a_generation_without_sidecars_is_read_from_whoosh_and_answers_the_same(

@@ -21,10 +21,12 @@ of ``tests/search/conftest.py`` publish these corpora once per test module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from kb.ingest.publish import Generation, build_generation, publish
 from kb.models import STATUS_METADATA_ONLY, STATUS_TEXT, Document, Passage, Person
+from kb.search import Library, SearchRequest, search
 from kb.search.themes import Vocabulary, load_themes
 from kb.search.thesaurus import Thesaurus, load_thesaurus
 from tests.worlds import make_source
@@ -308,6 +310,41 @@ def write_generation(root: Path, documents: list[Document], key: object = 1) -> 
     generation = build_generation(root, documents, key={"test": key})
     publish(root, generation)
     return generation
+
+
+# Queries touching every stage: browsing, words, phrases, operators, articles, spelling,
+# filters, a long page, sorting, and a word no passage uses.
+PROBES = (
+    SearchRequest(q=""),
+    SearchRequest(q="lantern"),
+    SearchRequest(q="keeper light"),
+    SearchRequest(q="driftwood"),
+    SearchRequest(q="harbour OR tide"),
+    SearchRequest(q='"mutual assistance"'),
+    SearchRequest(q="article 3"),
+    SearchRequest(q="lantrn"),  # corrected by spelling
+    SearchRequest(q="convention", kinds=("treaty",)),
+    SearchRequest(q="light", per_page=50),
+    SearchRequest(q="", speakers=("ada",)),
+    SearchRequest(q="light", sort="year_asc"),
+    SearchRequest(q="light", sources=(LANTERN,), years=(1990, 2020)),
+    SearchRequest(q="zzyzx"),  # a word no passage uses
+)
+
+
+def answers(root: Path, queries: Iterable[SearchRequest] = PROBES) -> list[tuple[object, ...]]:
+    """What the index under ``root`` answers each query: the total, the hits (ids, scores,
+    snippets) in order, the facets, the suggestion, the notes and what the first page
+    collapsed; for comparing two indexes that must answer alike."""
+    snapshot = Library(root).snapshot()
+    found: list[tuple[object, ...]] = []
+    for request in queries:
+        result = search(snapshot, request)
+        hits = [(hit.id, round(hit.score, 9), hit.snippet) for hit in result.hits]
+        found.append(
+            (result.total, hits, result.facets, result.suggestion, result.notes, result.collapsed)
+        )
+    return found
 
 
 def write_themes(folder: Path) -> Vocabulary:

@@ -132,8 +132,7 @@ def read_columns(
     stored = [reader.stored_fields(d) if not reader.is_deleted(d) else {} for d in range(n)]
     ranks = {source: i for i, source in enumerate(source_order)}
     sources = [s.get("source", "") for s in stored]
-    source_names = [s for s in source_order if s in set(sources)]
-    source_names += sorted(set(sources) - set(source_names))
+    source_names = _in_order(set(sources), source_order)
     kinds = [s.get("kind", "") for s in stored]
     kind_names = sorted(set(kinds))
     order_keys = [
@@ -181,9 +180,7 @@ def _from_sidecars(
     tables = {name: _table(sidecars, name) for name in ("source", "kind", "speaker", "people")}
     names, codes = tables["source"]  # distinct sources, each record's
     ranks = {source: i for i, source in enumerate(source_order)}
-    present = set(names)
-    source_names = [s for s in source_order if s in present]
-    source_names += sorted(present - set(source_names))
+    source_names = _in_order(set(names), source_order)
     at = {source: i for i, source in enumerate(source_names)}
     source_codes = np.array([at[s] for s in names], dtype=np.int32)[codes]
     sources = np.array(names, dtype=object)[codes].tolist()
@@ -220,6 +217,12 @@ def _from_sidecars(
         },
         average_length=average_length,
     )
+
+
+def _in_order(sources: set[str], source_order: list[str]) -> list[str]:
+    """The sources present, in the manifest's order; any it does not name after, sorted."""
+    named = [source for source in source_order if source in sources]
+    return named + sorted(sources - set(named))
 
 
 def _concatenated(sidecars: Sequence[Sidecar], name: str, dtype: type) -> np.ndarray:

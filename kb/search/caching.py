@@ -42,15 +42,23 @@ class LRU(Generic[K, V]):
     With ``second_sight``, a value is kept only when its key comes a second time
     (:meth:`admit`; the doorkeeper of TinyLFU): most distinct queries are asked once,
     and keeping each would push out the ones asked again and again, and cost every
-    request the keeping and, later, the dropping of a large value.
+    request the keeping and, later, the dropping of a large value. With ``fill_first``
+    as well, the doorkeeper starts only once the budget is first reached: until then
+    every value is kept (for values that cost little to keep, such as snippets).
     """
 
     def __init__(
-        self, max_bytes: int, size_of: Callable[[K, V], int], *, second_sight: bool = False
+        self,
+        max_bytes: int,
+        size_of: Callable[[K, V], int],
+        *,
+        second_sight: bool = False,
+        fill_first: bool = False,
     ) -> None:
         self.max_bytes = max_bytes
         self.size_of = size_of
         self.bytes = 0
+        self._doorkeeping = not fill_first  # whether the doorkeeper is at work (see above)
         # each entry: [value, size, used since it came or had its second chance]
         self._items: OrderedDict[K, list[Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -84,6 +92,7 @@ class LRU(Generic[K, V]):
             items[key] = [value, size, False]
             self.bytes += size
             while self.bytes > self.max_bytes:
+                self._doorkeeping = True
                 oldest, entry = items.popitem(last=False)
                 if oldest == key:  # the value just kept stays, behind the ones it meets
                     items[oldest] = entry
@@ -96,10 +105,11 @@ class LRU(Generic[K, V]):
 
     def admit(self, key: K) -> bool:
         """Whether a value for ``key`` is to be kept now: always, unless the cache keeps
-        only what comes again; then not at a key's first sight, which is remembered
-        (the last SEEN_KEYS keys seen, by hash)."""
+        only what comes again (and, with ``fill_first``, has once been full); then not
+        at a key's first sight, which is remembered (the last SEEN_KEYS keys seen, by
+        hash)."""
         seen = self._seen
-        if seen is None:
+        if seen is None or not self._doorkeeping:
             return True
         marker = hash(key)
         with self._lock:

@@ -31,7 +31,7 @@ from kb.search.snippets import (
     escape,
     highlight,
     snippet,
-    snippet_and_positions,
+    snippet_at,
 )
 from kb.search.terms import stems
 from kb.search.themes import Theme, Vocabulary
@@ -92,33 +92,46 @@ class HitBuilder:
             limits.document_fields_bytes, lambda _, fields: _fields_bytes(fields)
         )
         self._marked: LRU[_MarkKey, tuple[str, tuple[str, ...]]] = LRU(
-            limits.snippets_bytes, _marked_bytes
+            limits.snippets_bytes, _marked_bytes, second_sight=True, fill_first=True
         )
         self._weak = weakref.ref(self)  # what a hit's explainer holds (see ``_explainer``)
 
-    def hit(self, docnum: int, score: float, reading: Reading, request: SearchRequest) -> Hit:
-        document, passage = self.records[docnum]
-        hit_id = self.columns.ids[docnum]
-        why = self._explainer(docnum, reading, request)
-        if passage is None:
-            return Hit(hit_id, document, None, round(score, 4), "", (), why)
-        fields = self._analysed.get(docnum) or self.fields(docnum)
-        label, text = fields["heading"], fields["text"]
-        # Only the query terms a passage holds shape its snippet: queries that share
-        # them ("data", "data access", "data retention") share the work.
-        in_text, in_label = text.where, label.where
-        present = frozenset([m for m in reading.marked if m[0] in in_text or m[0] in in_label])
-        key = (docnum, present, request.snippets)
-        marked = self._marked.get(key)
-        if marked is None:
-            marked = _mark(label, text, set(present), request.snippets)
-            self._marked.put(key, marked)
-        shown, matched = marked
-        if request.snippets and _at(reading.defined, docnum):
-            shown = self._definition_snippet(hit_id, reading)
-        elif request.snippets and not passage.text_available and passage.note:
-            shown = escape(passage.note)  # a heading without its text: say why
-        return Hit(hit_id, document, passage, round(score, 4), shown, matched, why)
+    def page(
+        self, docnums: list[int], scores: list[float], reading: Reading, request: SearchRequest
+    ) -> tuple[Hit, ...]:
+        """The hits of a page of passages (``docnums``, with their ``scores``), in order.
+
+        Each passage's snippet and matched words are kept by the query terms it holds
+        (not all the query's): queries that share them ("data", "data access", "data
+        retention") share the work. What every hit of the page reads is read once.
+        """
+        records, ids, analysed, kept = self.records, self.columns.ids, self._analysed, self._marked
+        marks, snippets, defined = reading.marked, request.snippets, reading.defined
+        hits = []
+        for docnum, score in zip(docnums, scores, strict=True):
+            document, passage = records[docnum]
+            hit_id = ids[docnum]
+            why = self._explainer(docnum, reading, request)
+            if passage is None:
+                hits.append(Hit(hit_id, document, None, round(score, 4), "", (), why))
+                continue
+            fields = analysed.get(docnum) or self.fields(docnum)
+            label, text = fields["heading"], fields["text"]
+            in_text, in_label = text.where, label.where
+            present = frozenset([m for m in marks if m[0] in in_text or m[0] in in_label])
+            key = (docnum, present, snippets)
+            marked = kept.get(key)
+            if marked is None:
+                marked = _mark(label, text, present, snippets)
+                if kept.admit(key):
+                    kept.put(key, marked)
+            shown, matched = marked
+            if snippets and _at(defined, docnum):
+                shown = self._definition_snippet(hit_id, reading)
+            elif snippets and not passage.text_available and passage.note:
+                shown = escape(passage.note)  # a heading without its text: say why
+            hits.append(Hit(hit_id, document, passage, round(score, 4), shown, matched, why))
+        return tuple(hits)
 
     def _definition_snippet(self, passage_id: str, reading: Reading) -> str:
         """The snippet of a definition asked for: its own clause, not the whole article's."""
@@ -231,14 +244,12 @@ def _synonym_themes(vocabulary: Vocabulary) -> dict[tuple[str, ...], str]:
 
 
 def _mark(
-    label: AnalysedText, text: AnalysedText, marks: set[tuple[str, ...]], snippets: bool
+    label: AnalysedText, text: AnalysedText, marks: frozenset[tuple[str, ...]], snippets: bool
 ) -> tuple[str, tuple[str, ...]]:
     """A passage's snippet (or "") and the words of its label and text that matched."""
-    if snippets:
-        shown, positions = snippet_and_positions(text, marks)
-    else:
-        shown, positions = "", text.positions(marks)
-    in_label = label.where
-    named = label.matched_words(marks) if any(m[0] in in_label for m in marks) else []
+    places, positions = text.places_of(marks)
+    shown = snippet_at(text, places, positions) if snippets else ""
+    in_label = label.where.keys()
+    named = [] if in_label.isdisjoint(m[0] for m in marks) else label.matched_words(marks)
     matched = named + text.words_at(positions)
     return shown, tuple(dict.fromkeys(matched))

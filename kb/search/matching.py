@@ -67,6 +67,13 @@ class Match:
     def bytes(self) -> int:
         return array_bytes(self.mask, self.score)
 
+    def shared(self) -> Match:
+        """This match, its arrays made read-only: kept in a cache, it is shared by every
+        search that asks for it, and must never be changed in place."""
+        self.mask.flags.writeable = False
+        self.score.flags.writeable = False
+        return self
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -265,7 +272,7 @@ class Matcher:
         if found is None:
             found = self._term(term, fields)
             if found.mask.any():
-                self._terms.put((term, fields), found)
+                self._terms.put((term, fields), found.shared())
         return found
 
     def _term(self, term: str, fields: Fields) -> Match:
@@ -401,7 +408,7 @@ class Matcher:
         if found is None:
             found = self._concept(concept, combine, fields)
             if found.mask.any():
-                self._concepts.put(key, found)
+                self._concepts.put(key, found.shared())
         return found
 
     def _concept(self, concept: Concept, combine: str, fields: Fields) -> Match:

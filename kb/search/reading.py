@@ -159,10 +159,11 @@ class Reader:
 
     def _combined(self, matches: list[Match]) -> tuple[np.ndarray, np.ndarray]:
         """How many of the matches each passage holds, and the sum of their scores."""
-        held, score = np.zeros(self.columns.n, dtype=np.int64), np.zeros(self.columns.n)
-        for match in matches:
+        first, *others = matches
+        held, score = first.mask.astype(np.int64), first.score
+        for match in others:
             held += match.mask
-            score += match.score
+            score = score + match.score
         return held, score
 
     def concept(self, concept: Concept) -> Match:

@@ -65,6 +65,15 @@ class SearchResult:
     def pages(self) -> int:
         return math.ceil(self.total / self.request.per_page)
 
+    def timed(self, took_ms: float) -> SearchResult:
+        """This result as the request that took ``took_ms`` gets it: a copy differing in
+        that field alone, made without ``dataclasses.replace`` (which builds and checks
+        every field again: 3 µs of each search, against 0.4)."""
+        copy = object.__new__(SearchResult)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["took_ms"] = took_ms
+        return copy
+
 
 class Searcher:
     """Searches one published generation of the index."""
@@ -115,7 +124,7 @@ class Searcher:
             if self._results.admit(request):
                 self._results.put(request, result)
         took = round((time.perf_counter() - started) * 1000, 2)
-        return replace(result, took_ms=took)
+        return result.timed(took)
 
     def within(
         self, request: SearchRequest, groups: Sequence[tuple[str, ...]]
@@ -208,11 +217,7 @@ class Searcher:
             )
         start = (request.page - 1) * request.per_page
         page = ranked[start : start + request.per_page]
-        hit = self.hits.hit
-        scores = score[page].tolist()
-        hits = tuple(
-            hit(d, s, reading, request) for d, s in zip(page.tolist(), scores, strict=True)
-        )
+        hits = self.hits.page(page.tolist(), score[page].tolist(), reading, request)
         return SearchResult(
             request=request,
             read_as=reading.read_as,

@@ -11,8 +11,6 @@ phrase, then by score, then in document order (or by year, when asked).
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from kb.search.caching import LRU
@@ -109,37 +107,44 @@ class Selector:
 
     def facets(self, base: np.ndarray, filters: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
         """Counts per facet value, each under every filter but its own."""
-        columns = self.columns
-        facets: dict[str, dict[str, int]] = {}
+        if not filters:  # most searches: every facet counts the result set itself
+            return self._counted(dict.fromkeys(FACETS, base))
         # the facets under the same filters count the same passages: selected once
-        # (with no filter at all, every facet counts the result set itself)
         masks: dict[tuple[str, ...], np.ndarray] = {}
+        under: dict[str, np.ndarray] = {}
         for facet in FACETS:
             others = tuple(name for name in filters if name != facet)
             mask = masks.get(others)
             if mask is None:
                 mask = masks[others] = within(base, (filters[o] for o in others))
-            if facet == "kind":
-                counts = np.bincount(columns.kind_codes[mask], minlength=len(columns.kind_names))
-                facets["kind"] = _named_counts(counts, columns.kind_names)
-            elif facet == "source":
-                counts = np.bincount(
-                    columns.source_codes[mask], minlength=len(columns.source_names)
-                )
-                facets["source"] = _named_counts(counts, columns.source_names)
-            elif facet == "year":
-                counts = np.bincount(columns.year_codes[mask], minlength=len(columns.year_names))
-                found = counts.tolist()
-                facets["year"] = {
-                    str(columns.year_names[i]): found[i]
-                    for i in range(len(found) - 1, -1, -1)
-                    if found[i]
-                }
-            elif columns.has_speakers:
-                pairs = columns.speaker_pairs
-                speakers = _named_counts(pairs.counts(mask), pairs.names, MAX_SPEAKER_FACETS)
-                if speakers:
-                    facets["speaker"] = speakers
+            under[facet] = mask
+        return self._counted(under)
+
+    def _counted(self, under: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
+        """Each facet's values counted over the passages ``under`` it."""
+        columns = self.columns
+        kinds = np.bincount(columns.kind_codes[under["kind"]], minlength=len(columns.kind_names))
+        sources = np.bincount(
+            columns.source_codes[under["source"]], minlength=len(columns.source_names)
+        )
+        years = np.bincount(
+            columns.year_codes[under["year"]], minlength=len(columns.year_names)
+        ).tolist()
+        year_names = columns.year_names
+        facets = {
+            "kind": _named_counts(kinds, columns.kind_names),
+            "source": _named_counts(sources, columns.source_names),
+            "year": {
+                str(year_names[i]): years[i] for i in range(len(years) - 1, -1, -1) if years[i]
+            },
+        }
+        if columns.has_speakers:
+            pairs = columns.speaker_pairs
+            speakers = _named_counts(
+                pairs.counts(under["speaker"]), pairs.names, MAX_SPEAKER_FACETS
+            )
+            if speakers:
+                facets["speaker"] = speakers
         return facets
 
     def rank(
@@ -211,25 +216,26 @@ def collapse(
     capped = [code for code, count in on_page.items() if count == MAX_PER_DOCUMENT]
     if not capped:
         return order, {}
-    head = codes[:per_page] if positions is None else codes[positions[:per_page]]
-    first = Counter(head.tolist())  # may hold more than those shown
+    # the page's head may hold more of a document than the passages shown
+    head = (codes[:per_page] if positions is None else codes[positions[:per_page]]).tolist()
     totals = np.bincount(codes).tolist()
-    beyond = {names[code]: totals[code] - first[code] for code in capped}
+    beyond = {names[code]: totals[code] - head.count(code) for code in capped}
     return order, {name: count for name, count in beyond.items() if count}
 
 
-def _first_page(codes: np.ndarray, per_page: int) -> tuple[np.ndarray, Counter[int]]:
+def _first_page(codes: np.ndarray, per_page: int) -> tuple[np.ndarray, dict[int, int]]:
     """Where the first page's passages stand among ``codes`` (the ranked passages'
     documents), in rank order: each document's first MAX_PER_DOCUMENT, until the page is
     full; and how many of each document it holds. Read a window at a time: only the head
     of a long ranking is ever looked at."""
-    counts: Counter[int] = Counter()
+    counts: dict[int, int] = {}
     shown: list[int] = []
     start, window = 0, 4 * per_page
     while len(shown) < per_page and start < len(codes):
         for at, code in enumerate(codes[start : start + window].tolist(), start):
-            if counts[code] < MAX_PER_DOCUMENT:
-                counts[code] += 1
+            held = counts.get(code, 0)
+            if held < MAX_PER_DOCUMENT:
+                counts[code] = held + 1
                 shown.append(at)
                 if len(shown) == per_page:
                     break

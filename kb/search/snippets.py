@@ -20,7 +20,7 @@ import html
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from operator import itemgetter
@@ -113,9 +113,20 @@ class AnalysedText:
 
     def places(self, marks: Iterable[Mark]) -> tuple[list[Place], list[int]]:
         """Where each mark stands whole (by its number, in no order), and the words to mark."""
+        return self.places_of(_distinct(marks))
+
+    def places_of(self, marks: Collection[tuple[str, ...]]) -> tuple[list[Place], list[int]]:
+        """:meth:`places` of marks that are already distinct tuples of terms (a search's)."""
+        if len(marks) == 1:  # most often one term: its places are its positions, in order
+            (terms,) = marks
+            starts = self.where.get(terms[0])
+            if not starts:
+                return [], []
+            if len(terms) == 1:
+                return [(start, 0) for start in starts], starts.copy()
         places: list[Place] = []
         words: set[int] = set()
-        for number, terms in enumerate(_distinct(marks)):
+        for number, terms in enumerate(marks):
             starts = self.where.get(terms[0])
             if not starts:
                 continue
@@ -176,7 +187,7 @@ class AnalysedText:
         return list(found)
 
 
-def _distinct(marks: Iterable[Mark]) -> Iterable[tuple[str, ...]]:
+def _distinct(marks: Iterable[Mark]) -> dict[tuple[str, ...], None]:
     """Each mark once, as a tuple of terms."""
     return dict.fromkeys((m,) if isinstance(m, str) else m for m in marks)
 
@@ -190,13 +201,18 @@ def snippet_and_positions(analysed: AnalysedText, marks: Iterable[Mark]) -> tupl
     """The snippet, and where the marks occur in the whole text (``positions(marks)``):
     found once for both."""
     places, positions = analysed.places(marks)
+    return snippet_at(analysed, places, positions), positions
+
+
+def snippet_at(analysed: AnalysedText, places: list[Place], positions: list[int]) -> str:
+    """The snippet of a text whose marks stand at ``places`` (see ``places``)."""
     if not places:
-        return _lead(analysed.text), positions
+        return _lead(analysed.text)
     shown = _shown(analysed, places)
     parts = [_render(analysed, start, end, positions) for start, end in shown]
     lead = ELLIPSIS if shown[0][0] > 0 else ""
     tail = ELLIPSIS if shown[-1][1] < len(analysed.spans) else ""
-    return lead + f" {ELLIPSIS} ".join(parts) + tail, positions
+    return lead + f" {ELLIPSIS} ".join(parts) + tail
 
 
 Link = tuple[int, int, str]  # characters [start, end) of a text, and where they lead

@@ -109,6 +109,21 @@ def test_a_second_sight_cache_remembers_a_bounded_number_of_keys() -> None:
     assert cache.admit(SEEN_KEYS - 1)  # the latest are remembered
 
 
+def test_a_fill_first_cache_keeps_everything_until_it_is_first_full() -> None:
+    cache: LRU[int, str] = LRU(
+        ENTRY_OVERHEAD * 3 + 3, lambda key, value: 1, second_sight=True, fill_first=True
+    )
+    for key in range(3):
+        assert cache.admit(key)  # room left: kept at first sight
+        cache.put(key, "x")
+    assert cache.admit(3)
+    cache.put(3, "x")  # over the budget: one goes, and the doorkeeper starts
+    assert len(cache) == 3
+    assert not cache.admit(4) and cache.admit(4)  # from now on, kept from the second sight
+    cache.put(4, "x")
+    assert not cache.admit(5)  # still so after an eviction has made room
+
+
 def test_threads_putting_and_getting_keep_the_count_true() -> None:
     cache = sized(50_000)
     errors: list[BaseException] = []

@@ -281,6 +281,17 @@ def test_a_term_is_found_in_every_passage_that_holds_it(matcher: Matcher, column
     assert set(found(columns, matcher.term(BEACON))) == {LABEL, ONCE, TWICE, AMONG_MANY}
 
 
+def test_a_kept_match_cannot_be_changed_in_place(matcher: Matcher) -> None:
+    """Every search that asks for a term or a concept gets the same arrays."""
+    kept = matcher.term(BEACON)
+    assert matcher.term(BEACON) is kept
+    with pytest.raises(ValueError, match="read-only"):
+        kept.score[0] = 99.0
+    concept = matcher.concept(Concept("beacon", ((BEACON,),)))
+    with pytest.raises(ValueError, match="read-only"):
+        concept.mask[0] = True
+
+
 def test_a_heading_outweighs_the_text_more_occurrences_and_shorter_texts_rank_higher(
     matcher: Matcher, columns: Columns
 ) -> None:

@@ -939,6 +939,13 @@ def test_took_ms_is_measured_per_call(snapshot: Snapshot) -> None:
     assert run(snapshot, "keepers").hits == result.hits
 
 
+def test_a_result_timed_again_differs_in_its_time_alone(snapshot: Snapshot) -> None:
+    result = run(snapshot, "keepers")
+    timed = result.timed(result.took_ms + 12.5)
+    assert timed == replace(result, took_ms=result.took_ms + 12.5)
+    assert timed.took_ms != result.took_ms  # the result itself (perhaps cached) is unchanged
+
+
 def test_the_fixture_corpus(documents: dict[str, Document]) -> None:
     assert tuple(documents) == SOURCE_IDS
     assert {d: documents[d].source.kind for d in documents} == KINDS

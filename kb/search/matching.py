@@ -44,7 +44,9 @@ MAX_PREFIX_TERMS = 50
 EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (1.0)
 RELATED_WEIGHT = 0.4  # the instruments' terms for related concepts, where they have none
 PREFIX_CANDIDATES = 500
-POSITION_BITS = 32  # a position code: docnum << POSITION_BITS | position
+POSITION_BITS = 32  # a position code: field << FIELD_SHIFT | docnum << POSITION_BITS | position
+FIELD_SHIFT = 56  # so docnums up to 2**24 (16 million passages)
+DOCNUM_BITS = (1 << (FIELD_SHIFT - POSITION_BITS)) - 1
 
 
 class QueryTimeout(RuntimeError):
@@ -215,6 +217,8 @@ class Matcher:
         self.columns = columns
         self.synonyms = synonyms
         self.n = columns.n
+        if self.n > DOCNUM_BITS:  # beyond what a position code holds
+            raise ValueError(f"{self.n:,} passages: at most {DOCNUM_BITS:,} in one index")
         self.whoosh_lock = threading.Lock()  # Whoosh's readers are not thread-safe
         self._postings: LRU[tuple[str, str], tuple[np.ndarray, np.ndarray]] = LRU(
             limits.postings_bytes, lambda key, found: text_bytes(*key) + array_bytes(*found)
@@ -231,9 +235,8 @@ class Matcher:
         self._phrases: LRU[tuple[tuple[str, ...], Fields], np.ndarray] = LRU(
             limits.phrases_bytes, lambda key, mask: text_bytes(*key[0]) + array_bytes(mask)
         )
-        self._positions: LRU[str, dict[str, np.ndarray]] = LRU(
-            limits.postings_bytes,
-            lambda term, found: text_bytes(term, *found) + array_bytes(*found.values()),
+        self._positions: LRU[str, np.ndarray] = LRU(
+            limits.postings_bytes, lambda term, codes: text_bytes(term) + array_bytes(codes)
         )
         self._prefixes: LRU[str, tuple[tuple[str, ...], bool]] = LRU(
             limits.prefixes_bytes, lambda text, found: text_bytes(text, *found[0])
@@ -347,48 +350,43 @@ class Matcher:
 
         def positions() -> np.ndarray:
             self.check_time()
-            mask = np.zeros(self.n, dtype=bool)
             first, *others = [self.positions(term) for term in terms]
-            for field in fields:
-                at = first.get(field)  # the fields holding the first term, the others too
-                if at is None or any(field not in held for held in others):
-                    continue
-                for offset, held in enumerate(others, 1):
-                    at = at[_holds(held[field], at + offset)]
-                    if not len(at):
-                        break
-                mask[at >> POSITION_BITS] = True
+            at = first if fields == ALL_FIELDS else first[_in_fields(first, fields)]
+            for offset, held in enumerate(others, 1):  # the next word, in the same field
+                at = at[_holds(held, at + offset)]
+                if not len(at):
+                    break
+            mask = np.zeros(self.n, dtype=bool)
+            mask[(at >> POSITION_BITS) & DOCNUM_BITS] = True
             return mask
 
         return self._phrases.get_or_make((terms, fields), positions)
 
-    def positions(self, term: str) -> dict[str, np.ndarray]:
-        """Where ``term`` stands in each field holding it: sorted codes ``docnum << 32 |
-        position``.
+    def positions(self, term: str) -> np.ndarray:
+        """Where ``term`` stands in every field: sorted codes ``field << FIELD_SHIFT |
+        docnum << POSITION_BITS | position`` (a field by its place in ALL_FIELDS).
 
         Read from Whoosh once per term (a phrase's own reading walked Whoosh's span
-        matchers, a tree of Python objects, for every query) and kept, fields together
-        (a phrase asks each term once), also when no field holds it: a phrase is only
-        checked where each of its terms matched, so these are index terms, not unseen
-        words.
+        matchers, a tree of Python objects, for every query) and kept, fields together:
+        a phrase looks for its words in all of them at once, and asks each term once.
+        Kept also when no field holds it: a phrase is only checked where each of its
+        terms matched, so these are index terms, not unseen words.
         """
         return self._positions.get_or_make(term, lambda: self._read_positions(term))
 
-    def _read_positions(self, term: str) -> dict[str, np.ndarray]:
+    def _read_positions(self, term: str) -> np.ndarray:
         self.check_time()
-        found: dict[str, np.ndarray] = {}
+        codes: list[int] = []
         with self.whoosh_lock:
-            for field in ALL_FIELDS:
+            for number, field in enumerate(ALL_FIELDS):
                 if (field, term) not in self.reader:
                     continue
-                codes: list[int] = []
                 postings = self.reader.postings(field, term)
                 while postings.is_active():
-                    base = postings.id() << POSITION_BITS
+                    base = number << FIELD_SHIFT | postings.id() << POSITION_BITS
                     codes.extend(base + p for p in postings.value_as("positions"))
                     postings.next()
-                found[field] = np.unique(np.array(codes, dtype=np.int64))
-        return found
+        return np.unique(np.array(codes, dtype=np.int64))
 
     def concept(
         self, concept: Concept, *, combine: str = "max", fields: Fields = ALL_FIELDS
@@ -508,6 +506,11 @@ def _holds(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
         return np.zeros(len(wanted), dtype=bool)
     at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
     return codes[at] == wanted
+
+
+def _in_fields(codes: np.ndarray, fields: Fields) -> np.ndarray:
+    """Which position codes stand in one of ``fields``."""
+    return np.isin(codes >> FIELD_SHIFT, [ALL_FIELDS.index(field) for field in fields])
 
 
 def within(selected: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:

@@ -20,8 +20,10 @@ import contextlib
 import math
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from whoosh.reading import IndexReader
@@ -31,7 +33,7 @@ from kb.config import SearchLimits
 from kb.ingest.index import FIELD_WEIGHTS
 from kb.search.caching import LRU, array_bytes, text_bytes
 from kb.search.columns import Columns
-from kb.search.terms import WORD, fold, stem, stems
+from kb.search.terms import CACHED_LENGTH, WORD, fold, stem, stems
 
 ALL_FIELDS = tuple(FIELD_WEIGHTS)
 NAMING_FIELDS = ("title", "aliases")  # both name the document: only the better one counts
@@ -44,6 +46,7 @@ MAX_PREFIX_TERMS = 50
 EXPANSION_WEIGHT = 0.6  # a thesaurus expansion's score beside the words typed (1.0)
 RELATED_WEIGHT = 0.4  # the instruments' terms for related concepts, where they have none
 PREFIX_CANDIDATES = 500
+CACHED_WORD_CONCEPTS = 8_192  # typed words' own concepts
 POSITION_BITS = 32  # a position code: field << FIELD_SHIFT | docnum << POSITION_BITS | position
 FIELD_SHIFT = 56  # so docnums up to 2**24 (16 million passages)
 DOCNUM_BITS = (1 << (FIELD_SHIFT - POSITION_BITS)) - 1
@@ -140,6 +143,20 @@ class Prefixed:
         return {(term,) for term in self.expansion}
 
 
+def _word_concept(label: str, terms: tuple[str, ...]) -> Concept:
+    """A typed word that no synonym or label takes: its own terms. The same words are
+    typed again and again: one immutable object each, for all threads (short words
+    only, as the terms' caches keep)."""
+    if len(label) > CACHED_LENGTH:
+        return Concept(label, (terms,))
+    return _cached_word_concept(label, terms)
+
+
+@lru_cache(maxsize=CACHED_WORD_CONCEPTS)
+def _cached_word_concept(label: str, terms: tuple[str, ...]) -> Concept:
+    return Concept(label, (terms,))
+
+
 class Synonyms:
     """Equivalent phrasings, matched on index terms: the themes' synonym groups (which
     weigh alike) and the thesaurus's labels, whose senses' expansions weigh less."""
@@ -158,23 +175,28 @@ class Synonyms:
                 self.members.setdefault(alternative, len(self.groups) - 1)
         self.senses: Mapping[tuple[str, ...], Sense] = senses or {}
         self.longest = max((len(m) for m in (*self.members, *self.senses)), default=0)
+        self.firsts = {m[0] for m in (*self.members, *self.senses)}  # where one may start
 
     def concepts(self, typed: list[str]) -> list[Concept]:
         """Group the typed words into concepts, longest synonym phrase first."""
-        sequence = [(t, i) for i, word in enumerate(typed) for t in stems(word)]
+        terms: list[str] = []  # the index terms of the typed words, in order
+        owners: list[int] = []  # the typed word each comes from
+        for number, word in enumerate(typed):
+            for term in stems(word):
+                terms.append(term)
+                owners.append(number)
         concepts: list[Concept] = []
         at = 0
-        while at < len(sequence):
-            length = self._match(sequence, at)
-            if length is None:
-                word_index = sequence[at][1]
-                taken = [t for t, i in sequence[at:] if i == word_index]
-                concepts.append(Concept(typed[word_index], (tuple(taken),)))
-                at += len(taken)
+        while at < len(terms):
+            length = self._match(terms, owners, at)
+            if length is None:  # the word's own terms
+                end = bisect_right(owners, owners[at], lo=at)
+                concepts.append(_word_concept(typed[owners[at]], tuple(terms[at:end])))
+                at = end
                 continue
-            first, last = sequence[at][1], sequence[at + length - 1][1]
+            first, last = owners[at], owners[at + length - 1]
             label = " ".join(typed[first : last + 1])
-            concepts.append(self._concept(label, tuple(t for t, _ in sequence[at : at + length])))
+            concepts.append(self._concept(label, tuple(terms[at : at + length])))
             at += length
         return concepts
 
@@ -186,16 +208,16 @@ class Synonyms:
         names, alternatives = self.groups[group]
         return Concept(label, alternatives, (label, *names), sense)
 
-    def _match(self, sequence: list[tuple[str, int]], at: int) -> int | None:
+    def _match(self, terms: list[str], owners: list[int], at: int) -> int | None:
         """How many terms from ``at`` make the longest synonym or label, if any does."""
-        for length in range(min(self.longest, len(sequence) - at), 0, -1):
-            window = sequence[at : at + length]
-            # a synonym must cover whole typed words, never half of "cross-border"
-            if at + length < len(sequence) and sequence[at + length][1] == window[-1][1]:
+        # a synonym must cover whole typed words, never half of "cross-border"
+        if terms[at] not in self.firsts or (at > 0 and owners[at - 1] == owners[at]):
+            return None
+        for length in range(min(self.longest, len(terms) - at), 0, -1):
+            end = at + length
+            if end < len(terms) and owners[end] == owners[end - 1]:
                 continue
-            if at > 0 and sequence[at - 1][1] == window[0][1]:
-                continue
-            key = tuple(t for t, _ in window)
+            key = tuple(terms[at:end])
             if key in self.members or key in self.senses:
                 return length
         return None

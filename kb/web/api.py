@@ -36,7 +36,7 @@ from kb.web.params import (
     integer,
     only,
     query_with,
-    search_request,
+    read_search,
 )
 from kb.web.shapes import (
     brief_json,
@@ -108,8 +108,8 @@ def search_answer(snap: Snapshot) -> tuple[bytes, bytes]:
 
     Answered again, it comes whole from the answers cache (``kb/web/answers.py``).
     """
-    wanted = search_request(request.args, SEARCH_API_PARAMETERS)
-    explain = flag(only(request.args, SEARCH_API_PARAMETERS), "explain")
+    params = only(request.args, SEARCH_API_PARAMETERS)
+    wanted, explain = read_search(params), flag(params, "explain")
     view = views.search_view(snap, wanted)
     next_url = None
     if view.next_page is not None:
@@ -122,7 +122,8 @@ def search_answer(snap: Snapshot) -> tuple[bytes, bytes]:
 
 def etag_for(snap: Snapshot) -> str:
     """A weak ETag from the index version and the request: a new index, new answers."""
-    key = f"{snap.version}?{request.full_path}"
+    environ = request.environ  # the target as sent: its answer echoes it
+    key = f"{snap.version}?{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     return f'W/"{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"'
 
 
@@ -199,8 +200,8 @@ def openapi() -> Response:
 @blueprint.get("/compare")
 def compare_endpoint() -> Response:
     snap = views.current_snapshot()
-    wanted = search_request(request.args, COMPARE_PARAMETERS)
-    per_column = integer(only(request.args, COMPARE_PARAMETERS), "per_column", PER_COLUMN)
+    params = only(request.args, COMPARE_PARAMETERS)
+    wanted, per_column = read_search(params), integer(params, "per_column", PER_COLUMN)
     view = views.compare_view(snap, wanted, per_column)
     return conditional(jsonify(compare_json(view.comparison)), snap)
 
@@ -225,8 +226,8 @@ def brief() -> Response:
 def export() -> Response:
     """Every hit of a search (up to the export's limit) as CSV or JSON lines, streamed."""
     snap = views.current_snapshot()
-    form = choice(only(request.args, EXPORT_PARAMETERS), "format", EXPORT_FORMATS)
-    wanted = search_request(request.args, EXPORT_PARAMETERS)
+    params = only(request.args, EXPORT_PARAMETERS)
+    form, wanted = choice(params, "format", EXPORT_FORMATS), read_search(params)
     view = views.export_view(snap, wanted, views.current_library().limits)
     hits = [hit_json(hit) for hit in view.hits]  # explained before a byte is sent
     rows = csv_rows(hits) if form == "csv" else json_lines(hits)

@@ -44,7 +44,11 @@ def search_request(
     ``known`` are the parameters the caller accepts (the search's, or some of them with
     its own); any other is refused, so that a misspelt filter never silently does nothing.
     """
-    params = only(args, known)
+    return read_search(only(args, known))
+
+
+def read_search(params: dict[str, list[str]]) -> SearchRequest:
+    """The search that parameters already checked (by :func:`only`) ask for."""
     year = first(params, "year")
     return SearchRequest(
         q=first(params, "q") or "",

@@ -106,7 +106,8 @@ class HitBuilder:
         retention") share the work. What every hit of the page reads is read once.
         """
         records, ids, analysed, kept = self.records, self.columns.ids, self._analysed, self._marked
-        marks, snippets, defined = reading.marked, request.snippets, reading.defined
+        marks = [(mark, mark[0]) for mark in reading.marked]  # each with its first term
+        snippets, defined = request.snippets, reading.defined
         hits = []
         for docnum, score in zip(docnums, scores, strict=True):
             document, passage = records[docnum]
@@ -118,7 +119,7 @@ class HitBuilder:
             fields = analysed.get(docnum) or self.fields(docnum)
             label, text = fields["heading"], fields["text"]
             in_text, in_label = text.where, label.where
-            present = frozenset([m for m in marks if m[0] in in_text or m[0] in in_label])
+            present = frozenset([m for m, first in marks if first in in_text or first in in_label])
             key = (docnum, present, snippets)
             marked = kept.get(key)
             if marked is None:
@@ -126,7 +127,7 @@ class HitBuilder:
                 if kept.admit(key):
                     kept.put(key, marked)
             shown, matched = marked
-            if snippets and _at(defined, docnum):
+            if snippets and defined is not None and defined[docnum]:
                 shown = self._definition_snippet(hit_id, reading)
             elif snippets and not passage.text_available and passage.note:
                 shown = escape(passage.note)  # a heading without its text: say why

@@ -374,18 +374,22 @@ def _best_windows(places: list[Place], first: int, last: int) -> list[Words]:
 
 def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) -> str:
     text, found = analysed.text, analysed.spans
-    safe = str if analysed.plain else escape
     begin, finish = _characters(analysed, start, end)
-    out = []
+    out: list[str] = []
     cursor = begin
-    for i in positions[bisect_left(positions, start) : bisect_left(positions, end)]:
-        s, e, _ = found[i]
-        out.append(safe(text[cursor:s]))
-        out.append("<mark>")
-        out.append(safe(text[s:e]))
-        out.append("</mark>")
-        cursor = e
-    out.append(safe(text[cursor:finish]))
+    marked = positions[bisect_left(positions, start) : bisect_left(positions, end)]
+    if analysed.plain:  # nothing to escape: the text's own slices
+        for i in marked:
+            s, e, _ = found[i]
+            out += (text[cursor:s], "<mark>", text[s:e], "</mark>")
+            cursor = e
+        out.append(text[cursor:finish])
+    else:
+        for i in marked:
+            s, e, _ = found[i]
+            out += (escape(text[cursor:s]), "<mark>", escape(text[s:e]), "</mark>")
+            cursor = e
+        out.append(escape(text[cursor:finish]))
     return "".join(out).strip()
 
 

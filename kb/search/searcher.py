@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from whoosh.index import Index
 
 from kb.config import SearchLimits
@@ -223,7 +224,7 @@ class Searcher:
             read_as=reading.read_as,
             mode=reading.mode,
             notes=reading.notes,
-            total=int(selected.sum()),
+            total=int(np.count_nonzero(selected)),
             hits=hits,
             facets=facets,
             suggestion=None,

@@ -12,11 +12,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from flask import Response
 from flask.testing import FlaskClient
 
 from kb.ingest.pipeline import ingest
 from kb.ingest.statuses import LAST_STATUS_FILE
-from kb.web import create_app
+from kb.web import create_app, secure_headers
 from tests.worlds.mirror import (
     DECLARATION,
     HOSTILE,
@@ -198,6 +199,15 @@ def test_security_headers_on_every_answer(client: FlaskClient, url: str) -> None
     assert "unsafe-inline" not in policy
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_security_headers_leave_a_views_own_and_come_once() -> None:
+    response = Response("x", headers={"x-frame-options": "SAMEORIGIN"})
+    secure_headers(secure_headers(response))  # applied twice: nothing doubled
+    headers = response.headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Referrer-Policy") == ["same-origin"]
+    assert len(headers.getlist("Content-Security-Policy")) == 1
 
 
 def test_pages_have_no_inline_script_or_style(client: FlaskClient) -> None:

@@ -75,9 +75,9 @@ def open_to_all_origins(response: Response) -> Response:
     """
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     headers["Access-Control-Expose-Headers"] = "ETag, X-Total-Count, Content-Disposition"
-    if request.method == "OPTIONS":
+    if request.method == "OPTIONS":  # browsers read these in a preflight's answer only
+        headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
         headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
         headers["Access-Control-Max-Age"] = "86400"
     return response

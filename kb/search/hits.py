@@ -127,7 +127,7 @@ class HitBuilder:
                 if kept.admit(key):
                     kept.put(key, marked)
             shown, matched = marked
-            if snippets and defined is not None and defined[docnum]:
+            if snippets and _at(defined, docnum):
                 shown = self._definition_snippet(hit_id, reading)
             elif snippets and not passage.text_available and passage.note:
                 shown = escape(passage.note)  # a heading without its text: say why

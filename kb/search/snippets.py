@@ -377,19 +377,12 @@ def _render(analysed: AnalysedText, start: int, end: int, positions: list[int]) 
     begin, finish = _characters(analysed, start, end)
     out: list[str] = []
     cursor = begin
-    marked = positions[bisect_left(positions, start) : bisect_left(positions, end)]
-    if analysed.plain:  # nothing to escape: the text's own slices
-        for i in marked:
-            s, e, _ = found[i]
-            out += (text[cursor:s], "<mark>", text[s:e], "</mark>")
-            cursor = e
-        out.append(text[cursor:finish])
-    else:
-        for i in marked:
-            s, e, _ = found[i]
-            out += (escape(text[cursor:s]), "<mark>", escape(text[s:e]), "</mark>")
-            cursor = e
-        out.append(escape(text[cursor:finish]))
+    safe = str if analysed.plain else escape  # nothing to escape: the text's own slices
+    for i in positions[bisect_left(positions, start) : bisect_left(positions, end)]:
+        s, e, _ = found[i]
+        out += (safe(text[cursor:s]), "<mark>", safe(text[s:e]), "</mark>")
+        cursor = e
+    out.append(safe(text[cursor:finish]))
     return "".join(out).strip()
 
 

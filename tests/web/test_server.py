@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import platform
 import socket
 import time
 from collections.abc import Iterator
@@ -17,7 +18,12 @@ import pytest
 
 from kb.ingest.pipeline import ingest
 from kb.web.limits import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE, MAX_TARGET_BYTES
-from kb.web.server import YOUNG_COLLECTION_THRESHOLD, gunicorn_options, tune_collector
+from kb.web.server import (
+    YOUNG_COLLECTION_THRESHOLD,
+    gunicorn_options,
+    limit_malloc_arenas,
+    tune_worker,
+)
 from tests.web.routes import API, PAGES
 from tests.web.serving import Served, get, kb_serve, resident_kb
 from tests.worlds.mirror import invented_world
@@ -121,10 +127,15 @@ def test_the_worker_stays_up_after_refusals(served: Served) -> None:
 def test_a_serving_workers_collector_runs_less_often_and_skips_what_it_started_with() -> None:
     threshold = gc.get_threshold()
     try:
-        assert gunicorn_options(workers=2)["post_fork"] is tune_collector
-        tune_collector(None, None)  # as gunicorn calls it in each new worker
+        assert gunicorn_options(workers=2)["post_fork"] is tune_worker
+        tune_worker(None, None)  # as gunicorn calls it in each new worker
         assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt's arenas are glibc's")
+def test_a_serving_workers_threads_share_the_allocators_arenas() -> None:
+    assert limit_malloc_arenas(2)  # mallopt found and the setting taken

@@ -333,9 +333,13 @@ def _median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=_rate)[(len(runs) - 1) // 2]
 
 
+def _ratio(run: dict[str, Any], bare: dict[str, Any]) -> float:
+    return _rate(run) / (_rate(bare) or float("nan"))
+
+
 def _round_ratios(runs: list[dict[str, Any]], bare: list[dict[str, Any]]) -> list[float]:
     """Each round's rate over the bare endpoint's in the same round."""
-    return [_rate(r) / (_rate(b) or float("nan")) for r, b in zip(runs, bare, strict=True)]
+    return [_ratio(r, b) for r, b in zip(runs, bare, strict=True)]
 
 
 def _median_ratio(runs: list[dict[str, Any]], bare: list[dict[str, Any]]) -> float:
@@ -464,8 +468,8 @@ def measure_http(data_dir: Path, documents: list[Document], duration: float) -> 
         },
         "errors": {name: sum(map(_errors, runs)) for name, runs in rounds.items()},
         "best_of_rounds": {name: _rate(run) for name, run in best.items()},
-        "best_distinct_ratio": _rate(best["distinct"]) / (_rate(best["bare"]) or float("nan")),
-        "best_popular_ratio": _rate(best["popular"]) / (_rate(best["bare"]) or float("nan")),
+        "best_distinct_ratio": _ratio(best["distinct"], best["bare"]),
+        "best_popular_ratio": _ratio(best["popular"], best["bare"]),
         "other_cpu_share_max": busy,
         "workers": workers,
         "peak_rss_mb": max((w["peak_rss_mb"] for w in workers), default=None),
